@@ -1,0 +1,297 @@
+"""One typed, validated config built from YAML overlays plus `--set key=value` (DESIGN §6).
+
+`conf/base.yaml` holds every default. Overlays and `--set` may only change keys that exist there
+(free-form maps such as `networks` and `spark.conf` may gain entries); anything else fails with a
+`ConfigError` that names the key.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import hashlib
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+BASE_CONF = CONF_DIR / "base.yaml"
+
+
+class ConfigError(ValueError):
+    """A config file or `--set` override is invalid; the message names the key."""
+
+
+@dataclass(frozen=True)
+class LakeConfig:
+    root: str
+    engine: str
+
+    def __post_init__(self) -> None:
+        _one_of("lake.engine", self.engine, ("auto", "native", "bridge"))
+
+
+@dataclass(frozen=True)
+class SparkConfig:
+    master: str | None
+    app_name: str
+    shuffle_partitions: int
+    checkpoint_dir: str | None
+    log_level: str
+    conf: dict[str, str]
+
+    def __post_init__(self) -> None:
+        _positive("spark.shuffle_partitions", self.shuffle_partitions)
+
+
+@dataclass(frozen=True)
+class PopulationConfig:
+    min_age: int
+
+
+@dataclass(frozen=True)
+class WindowConfig:
+    days: int
+    half_life_days: float
+
+    def __post_init__(self) -> None:
+        _positive("window.days", self.days)
+        _positive("window.half_life_days", self.half_life_days)
+
+
+@dataclass(frozen=True)
+class EdgesConfig:
+    pair_unit: float
+    selectivity_scale: float
+
+    def __post_init__(self) -> None:
+        _positive("edges.pair_unit", self.pair_unit)
+        _positive("edges.selectivity_scale", self.selectivity_scale)
+
+
+@dataclass(frozen=True)
+class PriorConfig:
+    account_age_full_days: float
+    verified_boost: float
+    follow_spam_ratio: float
+    follow_spam_min_following: int
+    follow_spam_factor: float
+    young_account_days: float
+    young_account_factor: float
+
+    def __post_init__(self) -> None:
+        _positive("prior.account_age_full_days", self.account_age_full_days)
+        _positive("prior.verified_boost", self.verified_boost)
+        _positive("prior.follow_spam_factor", self.follow_spam_factor)
+        _positive("prior.young_account_factor", self.young_account_factor)
+
+
+@dataclass(frozen=True)
+class PropagationConfig:
+    engine: str
+    alpha: float
+    tol: float
+    max_iter: int
+    checkpoint_every: int
+    warm_start: bool
+
+    def __post_init__(self) -> None:
+        _one_of("propagation.engine", self.engine, ("reference",))
+        if not 0.0 < self.alpha < 1.0:
+            raise ConfigError(f"propagation.alpha must lie in (0, 1), got {self.alpha}")
+        _positive("propagation.tol", self.tol)
+        _positive("propagation.max_iter", self.max_iter)
+        _positive("propagation.checkpoint_every", self.checkpoint_every)
+
+
+@dataclass(frozen=True)
+class ScoreConfig:
+    weights: dict[str, float]
+    top_topics: int
+    min_reaction_signal: float
+
+    def __post_init__(self) -> None:
+        expected = {"influence", "reactions", "offline", "audience", "ratio"}
+        if set(self.weights) != expected:
+            raise ConfigError(f"score.weights must have exactly the keys {sorted(expected)}")
+
+
+@dataclass(frozen=True)
+class CalibrationConfig:
+    raw_knots: list[float]
+    score_knots: list[float]
+    target_quantiles: list[list[float]]
+    tail_scale: float
+    max_score: float
+
+    def __post_init__(self) -> None:
+        if len(self.raw_knots) != len(self.score_knots):
+            raise ConfigError("calibration.raw_knots and calibration.score_knots differ in length")
+        if any(b <= a for a, b in zip(self.raw_knots, self.raw_knots[1:], strict=False)):
+            raise ConfigError("calibration.raw_knots must increase strictly")
+        if any(len(pair) != 2 for pair in self.target_quantiles):
+            raise ConfigError("calibration.target_quantiles must be [quantile, score] pairs")
+        if not 0 < self.max_score < 100:
+            raise ConfigError("calibration.max_score must lie in (0, 100)")
+
+
+@dataclass(frozen=True)
+class SwayConfig:
+    algorithm_version: str
+    lake: LakeConfig
+    spark: SparkConfig
+    population: PopulationConfig
+    window: WindowConfig
+    networks: dict[str, dict[str, float]]
+    edges: EdgesConfig
+    prior: PriorConfig
+    propagation: PropagationConfig
+    score: ScoreConfig
+    calibration: CalibrationConfig
+    # The merged YAML tree this config was built from (for hashing and the run manifest).
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for network, actions in self.networks.items():
+            if not actions:
+                raise ConfigError(f"networks.{network} lists no action")
+            for action, weight in actions.items():
+                if weight < 0:
+                    raise ConfigError(f"networks.{network}.{action} must be >= 0, got {weight}")
+
+    @property
+    def config_hash(self) -> str:
+        """Stable hash of every setting: same settings, same hash, whatever the file layout."""
+        canonical = json.dumps(self.raw, sort_keys=True, default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+    @property
+    def checkpoint_dir(self) -> str:
+        return self.spark.checkpoint_dir or f"{self.lake.root.rstrip('/')}/_checkpoints"
+
+
+# Sections whose keys are free (user-defined names) rather than fixed fields.
+_FREE_MAPS = {"networks", "spark.conf"}
+
+
+def load_config(
+    overlays: list[str | Path] | tuple[str | Path, ...] = (),
+    overrides: list[str] | tuple[str, ...] = (),
+) -> SwayConfig:
+    """Build the config: base.yaml, then each overlay file in order, then each `key=value`."""
+    tree = _read_yaml(BASE_CONF)
+    for overlay in overlays:
+        if Path(overlay).resolve() == BASE_CONF:
+            continue
+        _merge(tree, _read_yaml(Path(overlay)), prefix="", source=str(overlay))
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set expects key=value, got {item!r}")
+        _merge(tree, _nest(key.strip(), yaml.safe_load(text)), prefix="", source="--set")
+    return from_tree(tree)
+
+
+def from_tree(tree: dict[str, Any]) -> SwayConfig:
+    """Typed config from a merged YAML tree (every key checked against the dataclasses)."""
+    config = _build(SwayConfig, tree, "")
+    return dataclasses.replace(config, raw=copy.deepcopy(tree))
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    data = yaml.safe_load(path.read_text()) or {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} must hold a mapping at top level")
+    return data
+
+
+def _nest(dotted: str, value: Any) -> dict[str, Any]:
+    for part in reversed(dotted.split(".")):
+        value = {part: value}
+    return value
+
+
+def _merge(base: dict[str, Any], overlay: dict[str, Any], prefix: str, source: str) -> None:
+    for key, value in overlay.items():
+        path = f"{prefix}{key}"
+        free = prefix.rstrip(".") in _FREE_MAPS or any(
+            prefix.startswith(f"{m}.") for m in _FREE_MAPS
+        )
+        if key not in base and not free:
+            raise ConfigError(f"unknown config key {path!r} (from {source})")
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value, f"{path}.", source)
+        else:
+            base[key] = copy.deepcopy(value)
+
+
+def _build(cls: type, data: Any, path: str) -> Any:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path or 'config'} must be a mapping, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls) if f.name != "raw"}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise ConfigError(f"unknown config key {_join(path, unknown[0])!r}")
+    missing = sorted(names - set(data))
+    if missing:
+        raise ConfigError(f"missing config key {_join(path, missing[0])!r}")
+    values = {name: _coerce(hints[name], data[name], _join(path, name)) for name in names}
+    return cls(**values)
+
+
+def _coerce(hint: Any, value: Any, path: str) -> Any:
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, path)
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _coerce(inner[0], value, path)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{path} must be a mapping, got {value!r}")
+        return {str(k): _coerce(args[1], v, f"{path}.{k}") for k, v in value.items()}
+    if origin is list:
+        if not isinstance(value, list):
+            raise ConfigError(f"{path} must be a list, got {value!r}")
+        return [_coerce(args[0], v, f"{path}[{i}]") for i, v in enumerate(value)]
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{path} must be true or false, got {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{path} must be an integer, got {value!r}")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{path} must be a number, got {value!r}")
+        return float(value)
+    if hint is str:
+        if isinstance(value, dict | list) or value is None:
+            raise ConfigError(f"{path} must be a string, got {value!r}")
+        return str(value)
+    raise ConfigError(f"{path}: unsupported type {hint}")  # pragma: no cover
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def _one_of(key: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ConfigError(f"{key} must be one of {list(allowed)}, got {value!r}")
+
+
+def _positive(key: str, value: float) -> None:
+    if value <= 0:
+        raise ConfigError(f"{key} must be > 0, got {value}")

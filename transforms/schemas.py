@@ -1,0 +1,234 @@
+"""Every table's schema and partitioning, in one place.
+
+Stages, the table layer, the sample generator and the tests all take schemas from here, so a column
+is renamed in exactly one spot. Ids are 64-bit integers throughout (DESIGN §3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyspark.sql import types as T
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A Delta table's contract: name under the lake root, schema and partition columns."""
+
+    name: str
+    schema: T.StructType
+    partition_by: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> list[str]:
+        return [field.name for field in self.schema.fields]
+
+
+def _struct(*fields: tuple[str, T.DataType]) -> T.StructType:
+    # Every column nullable: Delta tables written by the delta-rs bridge and by delta-spark agree on
+    # nullability only if nothing is declared NOT NULL; validity is checked by the stages instead.
+    return T.StructType([T.StructField(name, dtype, nullable=True) for name, dtype in fields])
+
+
+_LONG, _STR, _DBL, _DATE, _TS = (
+    T.LongType(),
+    T.StringType(),
+    T.DoubleType(),
+    T.DateType(),
+    T.TimestampType(),
+)
+
+# ---------------------------------------------------------------- inputs (upstream collectors)
+INTERACTIONS = TableSpec(
+    "interactions",
+    _struct(
+        ("event_id", _STR),
+        ("network", _STR),
+        ("action", _STR),
+        ("actor_id", _LONG),
+        ("target_id", _LONG),
+        ("content_id", _LONG),
+        ("topics", T.ArrayType(_STR)),
+        ("event_ts", _TS),
+        ("event_date", _DATE),
+    ),
+    ("event_date",),
+)
+FOLLOWS = TableSpec(
+    "follows", _struct(("network", _STR), ("follower_id", _LONG), ("followee_id", _LONG))
+)
+ACCOUNTS = TableSpec(
+    "accounts",
+    _struct(
+        ("account_id", _LONG),
+        ("network", _STR),
+        ("person_id", _LONG),
+        ("created_at", _TS),
+        ("verified", T.BooleanType()),
+        ("suspended", T.BooleanType()),
+        ("followers_count", _LONG),
+        ("following_count", _LONG),
+        ("listed_count", _LONG),
+        ("posts_count", _LONG),
+        ("title_seniority", T.IntegerType()),
+    ),
+)
+PEOPLE = TableSpec(
+    "people",
+    _struct(
+        ("person_id", _LONG),
+        ("consent", _STR),
+        ("birth_year", T.IntegerType()),
+        ("wikipedia_pageviews", _LONG),
+        ("wikipedia_inlinks", _LONG),
+    ),
+)
+
+# ---------------------------------------------------------------- intermediates
+# One row per accepted interaction, mapped to people (ingest output).
+ENGAGEMENTS = TableSpec(
+    "engagements",
+    _struct(
+        ("event_id", _STR),
+        ("network", _STR),
+        ("action", _STR),
+        ("actor_person_id", _LONG),
+        ("target_person_id", _LONG),
+        ("content_id", _LONG),
+        ("topics", T.ArrayType(_STR)),
+        ("event_ts", _TS),
+        ("event_date", _DATE),
+    ),
+    ("event_date",),
+)
+# One day's reactions per (actor person, target person, network, action).
+DAILY_PAIRS = TableSpec(
+    "daily_pairs",
+    _struct(
+        ("event_date", _DATE),
+        ("actor_person_id", _LONG),
+        ("target_person_id", _LONG),
+        ("network", _STR),
+        ("action", _STR),
+        ("reactions", _LONG),
+        ("contents", _LONG),
+    ),
+    ("event_date",),
+)
+# One day's weighted reactions per (target person, topic of the reacted content).
+DAILY_TOPICS = TableSpec(
+    "daily_topics",
+    _struct(("event_date", _DATE), ("target_person_id", _LONG), ("topic", _STR), ("weight", _DBL)),
+    ("event_date",),
+)
+# Person-level engagement graph over the window (actor -> target), after decay and selectivity.
+EDGES = TableSpec(
+    "edges",
+    _struct(("score_date", _DATE), ("src", _LONG), ("dst", _LONG), ("weight", _DBL)),
+    ("score_date",),
+)
+# Per person and network: the reaction evidence received over the window.
+SIGNALS = TableSpec(
+    "signals",
+    _struct(
+        ("score_date", _DATE),
+        ("person_id", _LONG),
+        ("network", _STR),
+        ("signal", _DBL),
+        ("reactors", _LONG),
+        ("reactions", _DBL),
+    ),
+    ("score_date",),
+)
+# Teleport prior of the personalized PageRank; one row per scorable person.
+PRIOR = TableSpec(
+    "prior",
+    _struct(("score_date", _DATE), ("person_id", _LONG), ("prior", _DBL), ("offline", _DBL)),
+    ("score_date",),
+)
+RANKS = TableSpec(
+    "ranks",
+    _struct(("score_date", _DATE), ("person_id", _LONG), ("rank", _DBL)),
+    ("score_date",),
+)
+
+# ---------------------------------------------------------------- outputs
+SCORES = TableSpec(
+    "scores",
+    _struct(
+        ("person_id", _LONG),
+        ("score", _DBL),
+        ("percentile", _DBL),
+        ("delta_1d", _DBL),
+        ("delta_7d", _DBL),
+        ("networks", T.MapType(_STR, _DBL)),
+        ("top_topics", T.ArrayType(_STR)),
+        ("run_id", _STR),
+        ("algorithm_version", _STR),
+        ("score_date", _DATE),
+    ),
+    ("score_date",),
+)
+TOPIC_SCORES = TableSpec(
+    "topic_scores",
+    _struct(
+        ("person_id", _LONG),
+        ("topic", _STR),
+        ("score", _DBL),
+        ("run_id", _STR),
+        ("algorithm_version", _STR),
+        ("score_date", _DATE),
+    ),
+    ("score_date",),
+)
+QUARANTINE = TableSpec(
+    "quarantine",
+    _struct(
+        ("source", _STR),
+        ("reason", _STR),
+        ("record", _STR),
+        ("run_id", _STR),
+        ("event_date", _DATE),
+    ),
+    ("source", "event_date"),
+)
+RUNS = TableSpec(
+    "runs",
+    _struct(
+        ("run_id", _STR),
+        ("score_date", _DATE),
+        ("stage", _STR),
+        ("status", _STR),
+        ("config_hash", _STR),
+        ("code_version", _STR),
+        ("algorithm_version", _STR),
+        ("input_versions", T.MapType(_STR, _LONG)),
+        ("output_versions", T.MapType(_STR, _LONG)),
+        ("counts", T.MapType(_STR, _LONG)),
+        ("started_at", _TS),
+        ("finished_at", _TS),
+        ("duration_s", _DBL),
+        ("message", _STR),
+    ),
+)
+
+TABLES: dict[str, TableSpec] = {
+    spec.name: spec
+    for spec in (
+        INTERACTIONS,
+        FOLLOWS,
+        ACCOUNTS,
+        PEOPLE,
+        ENGAGEMENTS,
+        DAILY_PAIRS,
+        DAILY_TOPICS,
+        EDGES,
+        SIGNALS,
+        PRIOR,
+        RANKS,
+        SCORES,
+        TOPIC_SCORES,
+        QUARANTINE,
+        RUNS,
+    )
+}
