@@ -1,0 +1,352 @@
+"""The table layer: Lake over the delta-rs bridge (offline) and the native engine (JARs only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+import deltalake
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import types as T
+
+from jobs import delta_bridge
+from jobs.session import delta_jars_present
+from jobs.tables import (
+    ConcurrentWriteError,
+    Lake,
+    PartitionMismatchError,
+    TableError,
+    TableNotFoundError,
+    replace_where,
+)
+from transforms.schemas import QUARANTINE, SCORES, TABLES, TableSpec
+
+UTC = dt.UTC
+D1, D2, D3 = dt.date(2024, 1, 1), dt.date(2024, 1, 2), dt.date(2024, 1, 3)
+
+
+@pytest.fixture
+def lake(spark: SparkSession, tmp_path: Path) -> Lake:
+    return Lake(spark, str(tmp_path / "lake"), engine="bridge")
+
+
+def rows(df: DataFrame) -> list[tuple[Any, ...]]:
+    return sorted((tuple(r) for r in df.collect()), key=lambda r: tuple(str(v) for v in r))
+
+
+def table_files(lake: Lake, name: str) -> list[str]:
+    """Every file under the table folder except the Delta log."""
+    root = lake.path(name)
+    found = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if d != "_delta_log"]
+        found += [os.path.relpath(os.path.join(folder, n), root) for n in names]
+    return sorted(found)
+
+
+def scores_df(spark: SparkSession, day: dt.date, people: list[int], run: str = "r1") -> DataFrame:
+    data = [(p, p / 10, 0.5, None, 1.0, {"x": 1.0}, ["ai"], run, "v1", day) for p in people]
+    return spark.createDataFrame(data, SCORES.schema)
+
+
+def quarantine_df(spark: SparkSession, data: list[tuple[str, str, dt.date]]) -> DataFrame:
+    # (source, record, event_date)
+    return spark.createDataFrame(
+        [(s, "bad", rec, "r1", d) for s, rec, d in data], QUARANTINE.schema
+    )
+
+
+# ---------------------------------------------------------------- round trip of every column kind
+KINDS = T.StructType(
+    [
+        T.StructField("id", T.LongType()),
+        T.StructField("name", T.StringType()),
+        T.StructField("tags", T.ArrayType(T.StringType())),
+        T.StructField("weights", T.MapType(T.StringType(), T.DoubleType())),
+        T.StructField("at", T.TimestampType()),
+        T.StructField("flag", T.BooleanType()),
+        T.StructField("small", T.IntegerType()),
+        T.StructField("day", T.DateType()),
+    ]
+)
+KIND_ROWS = [
+    (1, "a", ["x", "y"], {"k": 1.5}, dt.datetime(2024, 1, 2, 3, 4, 5, 123456, UTC), True, 7, D1),
+    (
+        2,
+        "Zoë 'q' \"dq\" a/b:c",
+        [],
+        {},
+        dt.datetime(1969, 12, 31, 23, 59, 59, 999999, UTC),
+        False,
+        -(2**31),
+        D2,
+    ),
+    (3, None, None, None, None, None, None, None),
+    (2**63 - 1, "", ["", None], {"n": None}, dt.datetime(2024, 6, 1, tzinfo=UTC), True, 0, D1),
+]
+
+
+@pytest.mark.parametrize("partition_by", [("day",), ()], ids=["partitioned", "unpartitioned"])
+def test_round_trip_every_kind_and_other_readers(
+    spark: SparkSession, lake: Lake, monkeypatch: pytest.MonkeyPatch, partition_by: tuple[str, ...]
+) -> None:
+    monkeypatch.setitem(TABLES, "kinds", TableSpec("kinds", KINDS, partition_by))
+    written = spark.createDataFrame(KIND_ROWS, KINDS)
+    assert lake.append("kinds", written) == 0
+
+    back = lake.read("kinds")
+    assert back.schema == KINDS
+    assert rows(back) == rows(written)
+
+    # The same table through delta-rs and Polars: no Spark, no Delta JARs.
+    expected = back.toArrow().sort_by("id")
+    via_delta_rs = deltalake.DeltaTable(lake.path("kinds")).to_pyarrow_table().sort_by("id")
+    assert via_delta_rs.column_names == KINDS.names
+    assert via_delta_rs.to_pylist() == expected.to_pylist()
+    assert_frame_equal(pl.read_delta(lake.path("kinds")).sort("id"), pl.from_arrow(expected))
+
+    # Only data files in the table folder: no _SUCCESS, .crc or staging leftovers.
+    files = table_files(lake, "kinds")
+    assert files and all(f.endswith(".parquet") and "_staging" not in f for f in files)
+    if partition_by:
+        assert all(f.split(os.sep)[0].startswith("day=") for f in files)
+        # A null partition value is replaceable like any other, here together with D2.
+        new = spark.createDataFrame([(10, *[None] * 7)], KINDS)
+        assert lake.replace_partitions("kinds", new, {"day": [None, D2]}) == 1
+        assert sorted(r.id for r in lake.read("kinds").collect()) == [1, 10, 2**63 - 1]
+
+
+# ---------------------------------------------------------------- create/append/overwrite/versions
+def test_create_append_overwrite_and_time_travel(spark: SparkSession, lake: Lake) -> None:
+    assert not lake.exists("scores") and lake.version("scores") is None
+    with pytest.raises(TableNotFoundError):
+        lake.read("scores")
+
+    assert lake.create("scores") == 0
+    assert lake.create("scores") == 0  # idempotent
+    empty = lake.read("scores")
+    assert empty.schema == SCORES.schema and empty.count() == 0
+
+    assert lake.append("scores", scores_df(spark, D1, [1, 2])) == 1
+    assert lake.append("scores", scores_df(spark, D2, [1])) == 2
+    assert lake.append("scores", scores_df(spark, D2, [])) == 2  # empty append: no commit
+    assert lake.overwrite("scores", scores_df(spark, D3, [9])) == 3
+    assert lake.version("scores") == 3
+
+    assert [r.person_id for r in lake.read("scores").collect()] == [9]
+    at_v2 = lake.read("scores", version=2).select("score_date", "person_id")
+    assert rows(at_v2) == [(D1, 1), (D1, 2), (D2, 1)]
+    assert lake.read("scores", version=0).count() == 0
+    with pytest.raises(TableError):
+        lake.read("scores", version=7)
+
+    assert lake.overwrite("scores", scores_df(spark, D1, [])) == 4  # empty overwrite empties
+    assert lake.read("scores").count() == 0
+
+
+# ---------------------------------------------------------------- replace_partitions
+def test_replace_partitions_multi_column_single_commit(spark: SparkSession, lake: Lake) -> None:
+    seed = [(s, f"{s}-{d.day}", d) for s in ("ingest", "pairs") for d in (D1, D2, D3)]
+    # Absent table: replace_partitions creates it.
+    assert (
+        lake.replace_partitions(
+            "quarantine", quarantine_df(spark, seed), {"source": ["ingest", "pairs"]}
+        )
+        == 0
+    )
+
+    new = quarantine_df(spark, [("ingest", "new-1", D1), ("ingest", "new-2", D2)])
+    assert (
+        lake.replace_partitions("quarantine", new, {"source": ["ingest"], "event_date": [D1, D2]})
+        == 1
+    )
+    got = {(r.source, r.record) for r in lake.read("quarantine").collect()}
+    assert got == {
+        ("ingest", "new-1"),
+        ("ingest", "new-2"),
+        ("ingest", "ingest-3"),
+        ("pairs", "pairs-1"),
+        ("pairs", "pairs-2"),
+        ("pairs", "pairs-3"),
+    }
+
+    # An empty df removes the partitions (every source on D3 here).
+    assert lake.replace_partitions("quarantine", new.limit(0), {"event_date": [D3]}) == 2
+    assert {r.event_date for r in lake.read("quarantine").collect()} == {D1, D2}
+    # Nothing matches an empty value list: no commit.
+    assert lake.replace_partitions("quarantine", new.limit(0), {"event_date": []}) == 2
+
+
+def test_partition_mismatch_leaves_table_unchanged(spark: SparkSession, lake: Lake) -> None:
+    lake.append("quarantine", quarantine_df(spark, [("ingest", "a", D1), ("ingest", "b", D2)]))
+    before, files = rows(lake.read("quarantine")), table_files(lake, "quarantine")
+
+    stray = quarantine_df(spark, [("ingest", "ok", D1), ("ingest", "outside", D3)])
+    with pytest.raises(PartitionMismatchError, match="outside the partitions"):
+        lake.replace_partitions("quarantine", stray, {"event_date": [D1]})
+    other_source = quarantine_df(spark, [("pairs", "x", D1)])
+    with pytest.raises(PartitionMismatchError):
+        lake.replace_partitions(
+            "quarantine", other_source, {"source": ["ingest"], "event_date": [D1]}
+        )
+    with pytest.raises(PartitionMismatchError):
+        lake.replace_partitions("quarantine", other_source, {"event_date": []})
+
+    assert lake.version("quarantine") == 0
+    assert rows(lake.read("quarantine")) == before
+    assert table_files(lake, "quarantine") == files  # staged files removed as well
+
+    with pytest.raises(TableError, match="record"):
+        lake.replace_partitions("quarantine", other_source, {"record": ["x"]})
+    with pytest.raises(TableError):
+        lake.replace_partitions("quarantine", other_source, {})
+    with pytest.raises(TableError, match="sequence"):
+        lake.replace_partitions("quarantine", other_source, {"source": "pairs"})
+
+
+# ---------------------------------------------------------------- delete_where (erasure)
+def test_delete_where_rewrites_files_in_one_commit(spark: SparkSession, lake: Lake) -> None:
+    lake.append("scores", scores_df(spark, D1, [1, 2, 3]).union(scores_df(spark, D2, [2, 4])))
+
+    assert lake.delete_where("scores", "person_id", [2, 99]) == 1
+    assert rows(lake.read("scores").select("score_date", "person_id")) == [
+        (D1, 1),
+        (D1, 3),
+        (D2, 4),
+    ]
+    assert lake.read("scores", version=0).count() == 5  # erased rows stay in old versions
+    assert lake.delete_where("scores", "person_id", [2]) is None  # nothing left to erase
+    assert lake.delete_where("scores", "score_date", [D2]) == 2  # a partition column: no rewrite
+    assert rows(lake.read("scores").select("person_id")) == [(1,), (3,)]
+    assert lake.delete_where("scores", "person_id", []) is None
+    assert lake.delete_where("topic_scores", "person_id", [1]) is None  # absent table
+    assert lake.version("scores") == 2
+
+    # Partition directories with escaped characters; the result as other readers see it.
+    odd = "a/b: c%"
+    lake.append(
+        "quarantine", quarantine_df(spark, [(odd, "x", D1), (odd, "y", D1), ("s", "x", D2)])
+    )
+    assert lake.delete_where("quarantine", "record", ["x"]) == 1
+    left = deltalake.DeltaTable(lake.path("quarantine")).to_pyarrow_table()
+    assert left.select(["source", "record"]).to_pylist() == [{"source": odd, "record": "y"}]
+    assert pl.read_delta(lake.path("quarantine"))["record"].to_list() == ["y"]
+    with pytest.raises(TableError, match="nope"):
+        lake.delete_where("scores", "nope", [1])
+
+
+# ---------------------------------------------------------------- failures
+def test_crash_before_commit_leaves_no_visible_change(
+    spark: SparkSession, lake: Lake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lake.append("scores", scores_df(spark, D1, [1]))
+
+    def crash(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("driver died before the commit")
+
+    monkeypatch.setattr(delta_bridge, "commit", crash)
+    with pytest.raises(RuntimeError, match="driver died"):
+        lake.overwrite("scores", scores_df(spark, D2, [7, 8]))
+    assert lake.version("scores") == 0
+    assert rows(lake.read("scores").select("person_id")) == [(1,)]
+    assert not any("_staging" in f for f in table_files(lake, "scores"))
+
+    monkeypatch.undo()  # the orphan files stay invisible to later commits too
+    assert lake.append("scores", scores_df(spark, D2, [5])) == 1
+    assert rows(lake.read("scores").select("person_id")) == [(1,), (5,)]
+
+
+def test_concurrent_conflicting_commit(
+    spark: SparkSession, lake: Lake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lake.append("scores", scores_df(spark, D1, [1]))
+    stage = delta_bridge.BridgeEngine._stage
+    calls = []
+
+    def stage_while_someone_else_commits(self: Any, *args: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:  # another writer replaces the same day after our snapshot was taken
+            lake.replace_partitions("scores", scores_df(spark, D1, [2]), {"score_date": [D1]})
+        return stage(self, *args)
+
+    monkeypatch.setattr(delta_bridge.BridgeEngine, "_stage", stage_while_someone_else_commits)
+    with pytest.raises(ConcurrentWriteError):
+        lake.replace_partitions("scores", scores_df(spark, D1, [3]), {"score_date": [D1]})
+    assert lake.version("scores") == 1
+    assert rows(lake.read("scores").select("person_id")) == [(2,)]
+
+
+def test_columns_are_conformed_to_the_spec(spark: SparkSession, lake: Lake) -> None:
+    df = scores_df(spark, D1, [1])
+    with pytest.raises(TableError, match="percentile"):
+        lake.append("scores", df.drop("percentile"))
+    with pytest.raises(TableError, match="surprise"):
+        lake.append("scores", df.selectExpr("*", "1 AS surprise"))
+    with pytest.raises(TableError, match="unknown table"):
+        lake.append("nope", df)
+    assert not lake.exists("scores")
+
+    # Order and compatible types are fixed on the way in: int ids become longs.
+    shuffled = df.select(*reversed(df.columns)).withColumn("person_id", df.person_id.cast("int"))
+    lake.append("scores", shuffled)
+    assert lake.read("scores").schema == SCORES.schema
+
+
+def test_engine_selection_and_paths(
+    spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not delta_jars_present(spark):
+        assert Lake(spark, str(tmp_path)).engine == "bridge"
+        with pytest.raises(TableError, match="JARs"):
+            Lake(spark, str(tmp_path), engine="native")
+    with pytest.raises(TableError, match="engine"):
+        Lake(spark, str(tmp_path), engine="duck")
+    monkeypatch.chdir(tmp_path)
+    assert Lake(spark, "rel", engine="bridge").path("runs") == str(tmp_path / "rel" / "runs")
+    assert (
+        Lake(spark, "s3a://bucket/lake/", engine="bridge").path("runs") == "s3a://bucket/lake/runs"
+    )
+    with pytest.raises(TableError, match="native"):
+        Lake(spark, "s3a://bucket/lake", engine="bridge").exists("runs")
+
+
+def test_replace_where_predicate() -> None:
+    predicate = replace_where({"source": ["o'k", None], "event_date": [D1, D2]})
+    assert predicate == (
+        "(`source` IN ('o\\'k') OR `source` IS NULL) AND "
+        "(`event_date` IN (DATE'2024-01-01', DATE'2024-01-02'))"
+    )
+
+
+# ---------------------------------------------------------------- native engine (Delta JARs only)
+@pytest.fixture
+def native(spark: SparkSession, tmp_path: Path) -> Lake:
+    if not delta_jars_present(spark):
+        pytest.skip("Delta JARs not on the Spark classpath (offline build); native engine untested")
+    return Lake(spark, str(tmp_path / "lake"), engine="native")
+
+
+@pytest.mark.delta_jars
+def test_native_engine(spark: SparkSession, native: Lake) -> None:
+    assert native.create("scores") == 0
+    assert native.append("scores", scores_df(spark, D1, [1, 2])) == 1
+    assert native.replace_partitions("scores", scores_df(spark, D1, [3]), {"score_date": [D1]}) == 2
+    with pytest.raises(PartitionMismatchError):
+        native.replace_partitions("scores", scores_df(spark, D2, [4]), {"score_date": [D1]})
+    assert native.delete_where("scores", "person_id", [3]) == 3
+    assert native.delete_where("scores", "person_id", [3]) is None
+    assert native.read("scores").count() == 0 and native.read("scores", version=1).count() == 2
+    assert native.read("scores").schema == SCORES.schema
+
+
+@pytest.mark.delta_jars
+def test_bridge_tables_read_natively(spark: SparkSession, native: Lake) -> None:
+    bridge = Lake(spark, native.root, engine="bridge")
+    bridge.append("scores", scores_df(spark, D1, [1, 2]))
+    bridge.delete_where("scores", "person_id", [2])
+    assert rows(native.read("scores")) == rows(bridge.read("scores"))
