@@ -183,8 +183,13 @@ def load_config(
     overlays: list[str | Path] | tuple[str | Path, ...] = (),
     overrides: list[str] | tuple[str, ...] = (),
 ) -> SwayConfig:
-    """Build the config: base.yaml, then each overlay file in order, then each `key=value`."""
+    """Build the config: base.yaml, the frozen calibration of its algorithm version, then each
+    overlay file in order, then each `key=value`."""
     tree = _read_yaml(BASE_CONF)
+    # The calibration frozen for the algorithm version (written by `python -m jobs calibrate`).
+    frozen = CONF_DIR / "calibration" / f"{tree['algorithm_version']}.yaml"
+    if frozen.is_file():
+        _merge(tree, _read_yaml(frozen), prefix="", source=str(frozen))
     for overlay in overlays:
         if Path(overlay).resolve() == BASE_CONF:
             continue

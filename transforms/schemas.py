@@ -212,6 +212,10 @@ RUNS = TableSpec(
     ),
 )
 
+# Write-audit-publish: the score stage writes here, the publish stage audits and copies to the outputs.
+SCORES_STAGED = TableSpec("scores_staged", SCORES.schema, SCORES.partition_by)
+TOPIC_SCORES_STAGED = TableSpec("topic_scores_staged", TOPIC_SCORES.schema, TOPIC_SCORES.partition_by)
+
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
@@ -228,6 +232,8 @@ TABLES: dict[str, TableSpec] = {
         RANKS,
         SCORES,
         TOPIC_SCORES,
+        SCORES_STAGED,
+        TOPIC_SCORES_STAGED,
         QUARANTINE,
         RUNS,
     )

@@ -1,0 +1,5 @@
+import sys
+
+from jobs.main import main
+
+sys.exit(main())

@@ -1,0 +1,82 @@
+"""What each command does once the config is loaded (kept apart from argument parsing)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+import yaml
+from pyspark.sql import functions as F
+
+from jobs.config import CONF_DIR, SwayConfig
+from jobs.context import RunContext
+from jobs.runner import StageFailedError, run_daily, run_stage
+from jobs.session import JavaMissingError, build_session
+from jobs.tables import Lake
+
+log = logging.getLogger("sway")
+
+
+def open_context(config: SwayConfig, date, days: int = 1) -> RunContext:
+    spark = build_session(config)
+    return RunContext(spark, config, Lake(spark, config.lake.root, config.lake.engine), date, days)
+
+
+def dispatch(args: argparse.Namespace, config: SwayConfig) -> int:
+    try:
+        ctx = open_context(config, args.date, getattr(args, "days", 1))
+    except JavaMissingError as error:
+        print(error)
+        return 3
+    try:
+        if args.command == "daily":
+            run_daily(ctx)
+        elif args.command == "calibrate":
+            calibrate(ctx)
+        elif args.command == "top":
+            print_top(ctx, args.limit)
+        else:
+            run_stage(ctx, args.command)
+    except StageFailedError as error:
+        print(f"error: {error}")
+        return 1
+    return 0
+
+
+def calibrate(ctx: RunContext) -> Path:
+    """Fit the knots on the date's active population and freeze them for the algorithm version."""
+    from jobs.stages.score import raw_for_date
+    from transforms.calibration import fit_knots
+
+    inputs = ctx.versions("ranks", "prior", "signals", "accounts")
+    raw = raw_for_date(ctx, inputs).where(F.col("active"))
+    raw_knots, score_knots = fit_knots(raw, ctx.config.calibration.target_quantiles)
+    path = CONF_DIR / "calibration" / f"{ctx.config.algorithm_version}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = (
+        f"# Frozen calibration of algorithm {ctx.config.algorithm_version}, fitted by "
+        f"`python -m jobs calibrate --date {ctx.score_date}` on {raw.count()} active people.\n"
+        "# Loaded automatically after base.yaml; refit only when the algorithm version changes.\n"
+    )
+    body = {"calibration": {"raw_knots": [round(v, 6) for v in raw_knots],
+                            "score_knots": [round(v, 4) for v in score_knots]}}
+    path.write_text(header + yaml.safe_dump(body, default_flow_style=None, width=100))
+    log.info("calibration: %d knots written to %s", len(raw_knots), path)
+    return path
+
+
+def print_top(ctx: RunContext, limit: int) -> None:
+    scores = ctx.lake.read("scores").where(F.col("score_date") == F.lit(ctx.score_date))
+    rows = scores.orderBy(F.col("score").desc(), F.col("person_id")).limit(limit).collect()
+    active = scores.where(F.col("score") > 0).count()
+    print(f"\nTop {len(rows)} of {active} active people on {ctx.score_date}:")
+    print(f"{'person_id':>20} {'score':>6} {'pct':>6} {'d1':>6}  networks / topics")
+    for row in rows:
+        parts = ", ".join(f"{k} {v:.2f}" for k, v in sorted(row["networks"].items(), key=lambda kv: -kv[1]))
+        delta = "" if row["delta_1d"] is None else f"{row['delta_1d']:+.2f}"
+        print(f"{row['person_id']:>20} {row['score']:6.2f} {row['percentile']:6.2f} {delta:>6}  "
+              f"{parts} | {', '.join(row['top_topics'])}")
+    print("\nTables:")
+    for name in ("scores", "topic_scores", "runs", "quarantine"):
+        print(f"  {name:13s} {ctx.lake.path(name)}")

@@ -1,0 +1,30 @@
+"""edges: the 90-day engagement graph and per-network signals for the score date."""
+
+from __future__ import annotations
+
+from pyspark.sql import functions as F
+
+from jobs.context import RunContext, StageReport
+from transforms import edges
+
+
+def run(ctx: RunContext) -> StageReport:
+    lake, cfg, date = ctx.lake, ctx.config, ctx.score_date
+    inputs = ctx.versions("daily_pairs")
+    window = edges.window_dates(date, cfg.window.days)
+    daily = lake.read("daily_pairs", inputs["daily_pairs"]).where(F.col("event_date").isin(window))
+    pairs = edges.decayed_pair_networks(
+        daily, date, cfg.window.days, cfg.window.half_life_days, cfg.networks
+    ).persist()
+    try:
+        graph = edges.engagement_edges(pairs, date, cfg.edges.pair_unit, cfg.edges.selectivity_scale)
+        signals = edges.network_signals(pairs, date, cfg.edges.pair_unit, cfg.edges.selectivity_scale)
+        outputs = {
+            "edges": lake.replace_partitions("edges", graph, {"score_date": [date]}),
+            "signals": lake.replace_partitions("signals", signals, {"score_date": [date]}),
+        }
+        written = lake.read("edges").where(F.col("score_date") == F.lit(date))
+        counts = {"pair_networks": pairs.count(), "edges": written.count()}
+    finally:
+        pairs.unpersist()
+    return StageReport(counts=counts, inputs=inputs, outputs=outputs)

@@ -1,0 +1,61 @@
+"""Config: overlays, --set, validation errors that name the key."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobs.config import ConfigError, load_config
+
+
+def test_base_and_local_overlay():
+    config = load_config(["conf/local.yaml"])
+    assert config.spark.master == "local[2]"
+    assert config.window.days == 90
+    assert set(config.networks) >= {"twitter", "facebook", "google_plus", "instagram", "foursquare",
+                                    "linkedin", "youtube", "klout", "qa"}
+
+
+def test_cluster_example_is_valid():
+    assert load_config(["conf/cluster.yaml"]).lake.engine == "native"
+
+
+def test_set_overrides_typed_values():
+    config = load_config([], ["propagation.alpha=0.9", "networks.twitter.retweet=2", "window.days=30"])
+    assert config.propagation.alpha == 0.9
+    assert config.networks["twitter"]["retweet"] == 2.0
+    assert config.window.days == 30
+
+
+def test_new_network_may_be_added():
+    config = load_config([], ["networks.mastodon={boost: 1.0}"])
+    assert config.networks["mastodon"] == {"boost": 1.0}
+
+
+@pytest.mark.parametrize(
+    ("override", "named"),
+    [
+        ("propagation.alhpa=0.9", "propagation.alhpa"),
+        ("nonsense=1", "nonsense"),
+        ("propagation.alpha=high", "propagation.alpha"),
+        ("propagation.alpha=1.5", "propagation.alpha"),
+        ("window.days=0", "window.days"),
+        ("lake.engine=mongo", "lake.engine"),
+        ("propagation.warm_start=3", "propagation.warm_start"),
+        ("networks.twitter.retweet=-1", "networks.twitter.retweet"),
+    ],
+)
+def test_bad_settings_name_the_key(override, named):
+    with pytest.raises(ConfigError, match=named.replace(".", r"\.")):
+        load_config([], [override])
+
+
+def test_unknown_key_in_overlay_file(tmp_path):
+    overlay = tmp_path / "bad.yaml"
+    overlay.write_text("spark:\n  mastr: local[1]\n")
+    with pytest.raises(ConfigError, match=r"spark\.mastr"):
+        load_config([overlay])
+
+
+def test_hash_changes_with_settings_only():
+    assert load_config([]).config_hash == load_config([]).config_hash
+    assert load_config([]).config_hash != load_config([], ["propagation.alpha=0.8"]).config_hash

@@ -1,0 +1,135 @@
+"""End to end: the daily job on the `tiny` sample for two consecutive dates, then a rerun."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+
+import pytest
+from pyspark.sql import functions as F
+
+from jobs.config import load_config
+from jobs.context import RunContext
+from jobs.main import main
+from jobs.runner import run_daily
+from jobs.stages import STAGES
+from jobs.tables import Lake
+from scripts.generate import generate
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def daily_run(spark, tmp_path_factory):
+    """Generate `tiny`, run the daily job for its last two dates; returns (config, lake, dates)."""
+    root = str(tmp_path_factory.mktemp("lake"))
+    summary = generate("tiny", root, seed=11)
+    last = dt.date.fromisoformat(str(summary["end_date"]))
+    config = load_config(["conf/local.yaml"], [f"lake.root={root}", "spark.shuffle_partitions=2"])
+    lake = Lake(spark, root, "auto")
+    run_daily(RunContext(spark, config, lake, last - dt.timedelta(days=1), int(summary["days"]) - 1))
+    run_daily(RunContext(spark, config, lake, last, 1))
+    return config, lake, last
+
+
+def _scores(lake, date):
+    return lake.read("scores").where(F.col("score_date") == F.lit(date))
+
+
+def test_published_rows_are_sane(daily_run):
+    config, lake, last = daily_run
+    rows = _scores(lake, last).collect()
+    prior = lake.read("prior").where(F.col("score_date") == F.lit(last))
+    assert len(rows) == prior.count() > 0
+    active = [r for r in rows if r.score > 0]
+    assert len(active) > len(rows) // 4
+    for r in rows:
+        assert 0 <= r.score < 100 and 0 <= r.percentile <= 100
+        assert r.algorithm_version == config.algorithm_version and r.run_id.startswith(str(last))
+        if r.score > 0:
+            assert r.score >= 1
+            assert round(sum(r.networks.values()), 2) == pytest.approx(r.score, abs=1e-9)
+            assert set(r.networks) <= set(config.networks)
+        else:
+            assert r.networks == {} and r.percentile == 0
+    assert any(r.top_topics for r in active)
+
+
+def test_never_scores_opted_out_minors_or_suspended(daily_run):
+    config, lake, last = daily_run
+    people = lake.read("people")
+    accounts = lake.read("accounts")
+    live = accounts.where(~F.col("suspended")).select("person_id").distinct()
+    banned = people.where(
+        (F.col("consent") != "opted_in")
+        | (F.lit(last.year) - F.col("birth_year") < config.population.min_age)
+    ).select("person_id").union(people.join(live, "person_id", "left_anti").select("person_id"))
+    assert banned.count() > 0
+    for table in ("scores", "topic_scores", "ranks", "prior"):
+        leaked = lake.read(table).join(banned, "person_id", "inner").count()
+        assert leaked == 0, table
+    engaged = lake.read("engagements")
+    assert engaged.join(banned.withColumnRenamed("person_id", "actor_person_id"), "actor_person_id").count() == 0
+
+
+def test_deltas_use_the_previous_day(daily_run):
+    _, lake, last = daily_run
+    today = {r.person_id: r for r in _scores(lake, last).collect()}
+    yesterday = {r.person_id: r.score for r in _scores(lake, last - dt.timedelta(days=1)).collect()}
+    assert yesterday and any(abs(r.delta_1d or 0) > 0 for r in today.values())
+    for pid, row in today.items():
+        if pid in yesterday:
+            assert row.delta_1d == pytest.approx(round(row.score - yesterday[pid], 2), abs=1e-9)
+        else:
+            assert row.delta_1d is None
+        assert row.delta_7d is None  # the sample has no scores a week earlier
+
+
+def test_bad_input_is_quarantined_with_a_reason(daily_run):
+    _, lake, _ = daily_run
+    reasons = {r.reason for r in lake.read("quarantine").select("reason").distinct().collect()}
+    assert {"missing_actor_id", "unknown_action", "unknown_network"} <= reasons
+    counts = lake.read("runs").where(F.col("stage") == "ingest").collect()
+    ingest_counts = counts[-1].counts
+    assert ingest_counts["rows_in"] == sum(
+        ingest_counts[k] for k in ("accepted", "quarantined", "duplicate", "self_reaction", "not_scorable")
+    )
+    assert ingest_counts["duplicate"] > 0
+
+
+def test_manifest_has_every_stage_with_versions(daily_run):
+    _, lake, last = daily_run
+    runs = lake.read("runs").where(F.col("score_date") == F.lit(last)).collect()
+    assert {r.stage for r in runs} == set(STAGES)
+    for r in runs:
+        assert r.status == "succeeded" and r.config_hash and r.code_version and r.duration_s >= 0
+        assert r.output_versions
+    publish = next(r for r in runs if r.stage == "publish")
+    assert publish.output_versions["scores"] == lake.version("scores")
+
+
+def test_rerun_of_a_date_changes_nothing(daily_run, spark):
+    config, lake, last = daily_run
+    before = sorted(_scores(lake, last).collect())
+    version = lake.version("scores")
+    code = main(["daily", "--date", str(last), "--conf", "conf/local.yaml",
+                 "--set", f"lake.root={config.lake.root}", "--set", "spark.shuffle_partitions=2"])
+    assert code == 0
+    assert lake.version("scores") > version
+    assert sorted(_scores(lake, last).collect()) == before
+
+
+def test_cli_help_lists_every_stage():
+    out = subprocess.run([sys.executable, "-m", "jobs", "--help"], capture_output=True, text=True, check=True)
+    for name in STAGES:
+        assert name in out.stdout
+    daily = subprocess.run([sys.executable, "-m", "jobs", "daily", "--help"], capture_output=True, text=True,
+                           check=True)
+    assert "quarantine" in daily.stdout and "PageRank" in daily.stdout
+
+
+def test_cli_rejects_unknown_setting():
+    out = subprocess.run([sys.executable, "-m", "jobs", "prior", "--date", "2026-11-20", "--set", "propagation.alhpa=1"],
+                         capture_output=True, text=True)
+    assert out.returncode == 2 and "propagation.alhpa" in out.stderr

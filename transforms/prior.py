@@ -1,0 +1,88 @@
+"""Teleport prior of the personalized PageRank, and the offline-influence signal.
+
+Per account (docs/SCORING.md): trust = (0.2 + 0.8 * min(1, age / account_age_full_days))
+  * verified_boost if verified
+  * follow_spam_factor if it follows >= follow_spam_min_following accounts and more than
+    follow_spam_ratio times as many as follow it
+  * young_account_factor if younger than young_account_days.
+Per person: prior = (sum of account trusts) * (1 + offline), where
+  offline = 0.5 * log1p(wikipedia_pageviews / 1000) + 0.5 * log1p(wikipedia_inlinks / 10)
+          + 0.3 * max LinkedIn title_seniority.
+Every scorable person gets a row, so people without any reaction still exist in the graph.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from transforms.schemas import PRIOR
+
+
+def account_trust(score_date: dt.date, cfg) -> Column:
+    """Trust of one account row (see module docstring); `cfg` is a PriorConfig."""
+    age_days = F.greatest(
+        F.datediff(F.lit(score_date), F.to_date(F.col("created_at"))).cast("double"), F.lit(0.0)
+    )
+    maturity = F.lit(0.2) + F.lit(0.8) * F.least(
+        F.lit(1.0), age_days / F.lit(float(cfg.account_age_full_days))
+    )
+    following = F.coalesce(F.col("following_count"), F.lit(0)).cast("double")
+    followers = F.coalesce(F.col("followers_count"), F.lit(0)).cast("double")
+    follow_spam = (following >= F.lit(cfg.follow_spam_min_following)) & (
+        following > F.lit(float(cfg.follow_spam_ratio)) * F.greatest(followers, F.lit(1.0))
+    )
+    verified = F.coalesce(F.col("verified"), F.lit(False))
+    return (
+        maturity
+        * F.when(verified, F.lit(float(cfg.verified_boost))).otherwise(F.lit(1.0))
+        * F.when(follow_spam, F.lit(float(cfg.follow_spam_factor))).otherwise(F.lit(1.0))
+        * F.when(age_days < F.lit(float(cfg.young_account_days)), F.lit(float(cfg.young_account_factor)))
+        .otherwise(F.lit(1.0))
+    )
+
+
+def offline_influence(people: DataFrame, accounts: DataFrame) -> DataFrame:
+    """person_id -> offline signal from Wikipedia and LinkedIn title seniority (>= 0)."""
+    seniority = accounts.groupBy(F.col("person_id")).agg(
+        F.max(F.coalesce(F.col("title_seniority"), F.lit(0))).alias("seniority")
+    )
+    wiki = F.lit(0.5) * F.log1p(
+        F.coalesce(F.col("wikipedia_pageviews"), F.lit(0)).cast("double") / F.lit(1000.0)
+    ) + F.lit(0.5) * F.log1p(
+        F.coalesce(F.col("wikipedia_inlinks"), F.lit(0)).cast("double") / F.lit(10.0)
+    )
+    return people.join(seniority, on="person_id", how="left").select(
+        F.col("person_id"),
+        (wiki + F.lit(0.3) * F.coalesce(F.col("seniority"), F.lit(0)).cast("double")).alias("offline"),
+    )
+
+
+def teleport_prior(
+    accounts: DataFrame, people: DataFrame, scorable: DataFrame, score_date: dt.date, cfg
+) -> DataFrame:
+    """score_date, person_id, prior (> 0, unnormalised), offline; one row per scorable person.
+
+    `accounts` are the accounts that count (scorable_accounts), `people` the people table and
+    `scorable` the scorable person ids.
+    """
+    trust = accounts.groupBy(F.col("person_id")).agg(
+        F.sum(account_trust(score_date, cfg)).alias("trust")
+    )
+    offline = offline_influence(people.join(scorable, on="person_id", how="left_semi"), accounts)
+    return (
+        scorable.join(trust, on="person_id", how="left")
+        .join(offline, on="person_id", how="left")
+        .select(
+            F.lit(score_date).alias("score_date"),
+            F.col("person_id"),
+            (
+                F.coalesce(F.col("trust"), F.lit(0.2))
+                * (F.lit(1.0) + F.coalesce(F.col("offline"), F.lit(0.0)))
+            ).alias("prior"),
+            F.coalesce(F.col("offline"), F.lit(0.0)).alias("offline"),
+        )
+        .select(*[F.col(c) for c in PRIOR.columns])
+    )
