@@ -59,8 +59,12 @@ def calibrate(ctx: RunContext) -> Path:
         f"`python -m jobs calibrate --date {ctx.score_date}` on {raw.count()} active people.\n"
         "# Loaded automatically after base.yaml; refit only when the algorithm version changes.\n"
     )
-    body = {"calibration": {"raw_knots": [round(v, 6) for v in raw_knots],
-                            "score_knots": [round(v, 4) for v in score_knots]}}
+    body = {
+        "calibration": {
+            "raw_knots": [round(v, 6) for v in raw_knots],
+            "score_knots": [round(v, 4) for v in score_knots],
+        }
+    }
     path.write_text(header + yaml.safe_dump(body, default_flow_style=None, width=100))
     log.info("calibration: %d knots written to %s", len(raw_knots), path)
     return path
@@ -73,10 +77,14 @@ def print_top(ctx: RunContext, limit: int) -> None:
     print(f"\nTop {len(rows)} of {active} active people on {ctx.score_date}:")
     print(f"{'person_id':>20} {'score':>6} {'pct':>6} {'d1':>6}  networks / topics")
     for row in rows:
-        parts = ", ".join(f"{k} {v:.2f}" for k, v in sorted(row["networks"].items(), key=lambda kv: -kv[1]))
+        parts = ", ".join(
+            f"{k} {v:.2f}" for k, v in sorted(row["networks"].items(), key=lambda kv: -kv[1])
+        )
         delta = "" if row["delta_1d"] is None else f"{row['delta_1d']:+.2f}"
-        print(f"{row['person_id']:>20} {row['score']:6.2f} {row['percentile']:6.2f} {delta:>6}  "
-              f"{parts} | {', '.join(row['top_topics'])}")
+        print(
+            f"{row['person_id']:>20} {row['score']:6.2f} {row['percentile']:6.2f} {delta:>6}  "
+            f"{parts} | {', '.join(row['top_topics'])}"
+        )
     print("\nTables:")
     for name in ("scores", "topic_scores", "runs", "quarantine"):
         print(f"  {name:13s} {ctx.lake.path(name)}")

@@ -1,7 +1,7 @@
 """Command line of Sway; also the entry point for spark-submit (`spark-submit jobs/main.py ...`).
 
-    python -m jobs <stage> --date YYYY-MM-DD [--conf conf/local.yaml] [--set key=value ...]
-    python -m jobs daily   --date YYYY-MM-DD [--days N]
+python -m jobs <stage> --date YYYY-MM-DD [--conf conf/local.yaml] [--set key=value ...]
+python -m jobs daily   --date YYYY-MM-DD [--days N]
 """
 
 from __future__ import annotations
@@ -29,18 +29,29 @@ def _date(text: str) -> dt.date:
 
 
 def _common(parser: argparse.ArgumentParser, days: bool = False) -> None:
-    parser.add_argument("--date", type=_date, required=True, help="the score date (YYYY-MM-DD, UTC)")
     parser.add_argument(
-        "--conf", action="append", default=[], metavar="YAML",
+        "--date", type=_date, required=True, help="the score date (YYYY-MM-DD, UTC)"
+    )
+    parser.add_argument(
+        "--conf",
+        action="append",
+        default=[],
+        metavar="YAML",
         help="config overlay on top of conf/base.yaml (repeatable, applied in order)",
     )
     parser.add_argument(
-        "--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        dest="overrides",
         help="override one setting, e.g. --set propagation.alpha=0.9 (repeatable)",
     )
     if days:
         parser.add_argument(
-            "--days", type=int, default=1,
+            "--days",
+            type=int,
+            default=1,
             help="ingest/aggregate the N days ending at --date (first run or backfill; default 1)",
         )
 
@@ -49,19 +60,27 @@ def build_parser() -> argparse.ArgumentParser:
     from jobs.stages import STAGES
 
     parser = argparse.ArgumentParser(
-        prog="python -m jobs", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="python -m jobs",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     daily = commands.add_parser(
-        "daily", help="run every stage in order for the date: " + " -> ".join(STAGES),
-        description="Run every stage in order for the date:\n" + "\n".join(
+        "daily",
+        help="run every stage in order for the date: " + " -> ".join(STAGES),
+        description="Run every stage in order for the date:\n"
+        + "\n".join(
             f"  {name:10s} " + textwrap.fill(text, 90, subsequent_indent=" " * 13)
-            for name, (_, text) in STAGES.items()),
+            for name, (_, text) in STAGES.items()
+        ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _common(daily, days=True)
     for name, (_, text) in STAGES.items():
-        _common(commands.add_parser(name, help=text, description=text), days=name in ("ingest", "aggregate"))
+        _common(
+            commands.add_parser(name, help=text, description=text),
+            days=name in ("ingest", "aggregate"),
+        )
     calibrate = commands.add_parser(
         "calibrate",
         help="fit the frozen calibration of the algorithm version on the date's population and "
@@ -77,7 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
     )
     logging.getLogger("py4j").setLevel(logging.WARNING)
     try:

@@ -25,14 +25,27 @@ def run_stage(ctx: RunContext, name: str) -> StageReport:
     try:
         report = stage(ctx)
     except Exception as error:
-        manifest.record(ctx, name, "failed", None, started, dt.datetime.now(dt.UTC), repr(error)[:2000])
-        log.error("stage=%s date=%s: FAILED after %.1fs: %r", name, ctx.score_date,
-                  time.perf_counter() - clock, error)
+        manifest.record(
+            ctx, name, "failed", None, started, dt.datetime.now(dt.UTC), repr(error)[:2000]
+        )
+        log.error(
+            "stage=%s date=%s: FAILED after %.1fs: %r",
+            name,
+            ctx.score_date,
+            time.perf_counter() - clock,
+            error,
+        )
         raise StageFailedError(f"stage {name} failed for {ctx.score_date}: {error}") from error
     manifest.record(ctx, name, "succeeded", report, started, dt.datetime.now(dt.UTC))
     counts = " ".join(f"{k}={v}" for k, v in report.counts.items())
-    log.info("stage=%s date=%s: done in %.1fs %s outputs=%s", name, ctx.score_date,
-             time.perf_counter() - clock, counts, report.outputs)
+    log.info(
+        "stage=%s date=%s: done in %.1fs %s outputs=%s",
+        name,
+        ctx.score_date,
+        time.perf_counter() - clock,
+        counts,
+        report.outputs,
+    )
     return report
 
 

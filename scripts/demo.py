@@ -24,13 +24,17 @@ from scripts.generate import generate  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--size", default="small", choices=["tiny", "small", "medium"])
     parser.add_argument("--lake", default="lake")
     parser.add_argument("--conf", default="conf/local.yaml")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("py4j").setLevel(logging.WARNING)
 
     clock = time.perf_counter()
@@ -44,8 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     second = open_context(config, last, days=1)
     run_daily(second)
     print_top(second, 10)
-    print(f"\nDemo done in {time.perf_counter() - clock:.0f}s. Open the tables with e.g.\n"
-          f"  python -c \"import polars as pl; print(pl.read_delta('{lake}/scores'))\"")
+    print(
+        f"\nDemo done in {time.perf_counter() - clock:.0f}s. Open the tables with e.g.\n"
+        f"  python -c \"import polars as pl; print(pl.read_delta('{lake}/scores'))\""
+    )
     return 0
 
 

@@ -11,8 +11,17 @@ def test_base_and_local_overlay():
     config = load_config(["conf/local.yaml"])
     assert config.spark.master == "local[2]"
     assert config.window.days == 90
-    assert set(config.networks) >= {"twitter", "facebook", "google_plus", "instagram", "foursquare",
-                                    "linkedin", "youtube", "klout", "qa"}
+    assert set(config.networks) >= {
+        "twitter",
+        "facebook",
+        "google_plus",
+        "instagram",
+        "foursquare",
+        "linkedin",
+        "youtube",
+        "klout",
+        "qa",
+    }
 
 
 def test_cluster_example_is_valid():
@@ -20,7 +29,9 @@ def test_cluster_example_is_valid():
 
 
 def test_set_overrides_typed_values():
-    config = load_config([], ["propagation.alpha=0.9", "networks.twitter.retweet=2", "window.days=30"])
+    config = load_config(
+        [], ["propagation.alpha=0.9", "networks.twitter.retweet=2", "window.days=30"]
+    )
     assert config.propagation.alpha == 0.9
     assert config.networks["twitter"]["retweet"] == 2.0
     assert config.window.days == 30

@@ -28,7 +28,9 @@ def daily_run(spark, tmp_path_factory):
     last = dt.date.fromisoformat(str(summary["end_date"]))
     config = load_config(["conf/local.yaml"], [f"lake.root={root}", "spark.shuffle_partitions=2"])
     lake = Lake(spark, root, "auto")
-    run_daily(RunContext(spark, config, lake, last - dt.timedelta(days=1), int(summary["days"]) - 1))
+    run_daily(
+        RunContext(spark, config, lake, last - dt.timedelta(days=1), int(summary["days"]) - 1)
+    )
     run_daily(RunContext(spark, config, lake, last, 1))
     return config, lake, last
 
@@ -61,16 +63,25 @@ def test_never_scores_opted_out_minors_or_suspended(daily_run):
     people = lake.read("people")
     accounts = lake.read("accounts")
     live = accounts.where(~F.col("suspended")).select("person_id").distinct()
-    banned = people.where(
-        (F.col("consent") != "opted_in")
-        | (F.lit(last.year) - F.col("birth_year") < config.population.min_age)
-    ).select("person_id").union(people.join(live, "person_id", "left_anti").select("person_id"))
+    banned = (
+        people.where(
+            (F.col("consent") != "opted_in")
+            | (F.lit(last.year) - F.col("birth_year") < config.population.min_age)
+        )
+        .select("person_id")
+        .union(people.join(live, "person_id", "left_anti").select("person_id"))
+    )
     assert banned.count() > 0
     for table in ("scores", "topic_scores", "ranks", "prior"):
         leaked = lake.read(table).join(banned, "person_id", "inner").count()
         assert leaked == 0, table
     engaged = lake.read("engagements")
-    assert engaged.join(banned.withColumnRenamed("person_id", "actor_person_id"), "actor_person_id").count() == 0
+    assert (
+        engaged.join(
+            banned.withColumnRenamed("person_id", "actor_person_id"), "actor_person_id"
+        ).count()
+        == 0
+    )
 
 
 def test_deltas_use_the_previous_day(daily_run):
@@ -93,7 +104,8 @@ def test_bad_input_is_quarantined_with_a_reason(daily_run):
     counts = lake.read("runs").where(F.col("stage") == "ingest").collect()
     ingest_counts = counts[-1].counts
     assert ingest_counts["rows_in"] == sum(
-        ingest_counts[k] for k in ("accepted", "quarantined", "duplicate", "self_reaction", "not_scorable")
+        ingest_counts[k]
+        for k in ("accepted", "quarantined", "duplicate", "self_reaction", "not_scorable")
     )
     assert ingest_counts["duplicate"] > 0
 
@@ -113,23 +125,52 @@ def test_rerun_of_a_date_changes_nothing(daily_run, spark):
     config, lake, last = daily_run
     before = sorted(_scores(lake, last).collect())
     version = lake.version("scores")
-    code = main(["daily", "--date", str(last), "--conf", "conf/local.yaml",
-                 "--set", f"lake.root={config.lake.root}", "--set", "spark.shuffle_partitions=2"])
+    code = main(
+        [
+            "daily",
+            "--date",
+            str(last),
+            "--conf",
+            "conf/local.yaml",
+            "--set",
+            f"lake.root={config.lake.root}",
+            "--set",
+            "spark.shuffle_partitions=2",
+        ]
+    )
     assert code == 0
     assert lake.version("scores") > version
     assert sorted(_scores(lake, last).collect()) == before
 
 
 def test_cli_help_lists_every_stage():
-    out = subprocess.run([sys.executable, "-m", "jobs", "--help"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "jobs", "--help"], capture_output=True, text=True, check=True
+    )
     for name in STAGES:
         assert name in out.stdout
-    daily = subprocess.run([sys.executable, "-m", "jobs", "daily", "--help"], capture_output=True, text=True,
-                           check=True)
+    daily = subprocess.run(
+        [sys.executable, "-m", "jobs", "daily", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "quarantine" in daily.stdout and "PageRank" in daily.stdout
 
 
 def test_cli_rejects_unknown_setting():
-    out = subprocess.run([sys.executable, "-m", "jobs", "prior", "--date", "2026-11-20", "--set", "propagation.alhpa=1"],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "jobs",
+            "prior",
+            "--date",
+            "2026-11-20",
+            "--set",
+            "propagation.alhpa=1",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 2 and "propagation.alhpa" in out.stderr

@@ -24,7 +24,10 @@ def test_daily_pairs_and_topics(spark):
         ("e4", "twitter", "mention", 3, 2, None, None, ts, D),
     ]
     engagements = spark.createDataFrame(rows, ENGAGEMENTS.schema)
-    pairs = {(r.actor_person_id, r.action): (r.reactions, r.contents) for r in daily_pairs(engagements).collect()}
+    pairs = {
+        (r.actor_person_id, r.action): (r.reactions, r.contents)
+        for r in daily_pairs(engagements).collect()
+    }
     assert pairs == {(1, "retweet"): (3, 2), (3, "mention"): (1, 0)}
     topics = {r.topic: r.weight for r in daily_topics(engagements, NETWORKS).collect()}
     # e1, e2 split 1.0 over two topics, e3 gives 1.0 to ai; e4 has no topics.
@@ -45,17 +48,27 @@ def test_window_decay_diminishing_returns_and_selectivity(spark):
     ]
     pairs = decayed_pair_networks(_pairs(spark, rows), D, 90, 30.0, NETWORKS)
     raw = {(r.src, r.dst, r.network): r.raw for r in pairs.collect()}
-    assert raw == pytest.approx({(1, 2, "twitter"): 2.5, (1, 3, "facebook"): 1.0, (4, 2, "twitter"): 1.0})
+    assert raw == pytest.approx(
+        {(1, 2, "twitter"): 2.5, (1, 3, "facebook"): 1.0, (4, 2, "twitter"): 1.0}
+    )
 
     sel1 = (1 + 3.5 / 50) ** -0.5  # actor 1 gave 2.5 + 1.0 in all
     sel4 = (1 + 1.0 / 50) ** -0.5
     edges = {(r.src, r.dst): r.weight for r in engagement_edges(pairs, D, 1.0, 50.0).collect()}
-    assert edges == pytest.approx({
-        (1, 2): math.log1p(2.5) * sel1, (1, 3): math.log1p(1.0) * sel1, (4, 2): math.log1p(1.0) * sel4,
-    })
-    signals = {(r.person_id, r.network): (r.signal, r.reactors) for r in
-               network_signals(pairs, D, 1.0, 50.0).collect()}
-    assert signals[(2, "twitter")][0] == pytest.approx(math.log1p(2.5) * sel1 + math.log1p(1.0) * sel4)
+    assert edges == pytest.approx(
+        {
+            (1, 2): math.log1p(2.5) * sel1,
+            (1, 3): math.log1p(1.0) * sel1,
+            (4, 2): math.log1p(1.0) * sel4,
+        }
+    )
+    signals = {
+        (r.person_id, r.network): (r.signal, r.reactors)
+        for r in network_signals(pairs, D, 1.0, 50.0).collect()
+    }
+    assert signals[(2, "twitter")][0] == pytest.approx(
+        math.log1p(2.5) * sel1 + math.log1p(1.0) * sel4
+    )
     assert signals[(2, "twitter")][1] == 2
     assert signals[(3, "facebook")][1] == 1
 

@@ -17,19 +17,30 @@ NETWORKS = {"twitter": {"retweet": 1.0, "mention": 0.8}, "facebook": {"like": 0.
 
 def _people(spark):
     return spark.createDataFrame(
-        [(1, "opted_in", None, None, None), (2, "opted_in", 1980, None, None),
-         (3, "opted_out", None, None, None), (4, "opted_in", 2015, None, None),  # minor
-         (5, "opted_in", None, None, None)],  # only a suspended account
+        [
+            (1, "opted_in", None, None, None),
+            (2, "opted_in", 1980, None, None),
+            (3, "opted_out", None, None, None),
+            (4, "opted_in", 2015, None, None),  # minor
+            (5, "opted_in", None, None, None),
+        ],  # only a suspended account
         PEOPLE.schema,
     )
 
 
 def _accounts(spark):
     created = dt.datetime(2020, 1, 1)
-    rows = [(11, "twitter", 1), (12, "facebook", 1), (21, "twitter", 2), (31, "twitter", 3),
-            (41, "twitter", 4), (51, "twitter", 5)]
+    rows = [
+        (11, "twitter", 1),
+        (12, "facebook", 1),
+        (21, "twitter", 2),
+        (31, "twitter", 3),
+        (41, "twitter", 4),
+        (51, "twitter", 5),
+    ]
     return spark.createDataFrame(
-        [(a, n, p, created, False, a == 51, 10, 10, 0, 5, None) for a, n, p in rows], ACCOUNTS.schema
+        [(a, n, p, created, False, a == 51, 10, 10, 0, 5, None) for a, n, p in rows],
+        ACCOUNTS.schema,
     )
 
 
@@ -82,7 +93,9 @@ def test_every_row_gets_one_outcome(spark):
 def test_accepted_rows_are_mapped_to_people(spark):
     raw = spark.createDataFrame([_event("e1", 21, 11)], INTERACTIONS.schema)
     scorable = scorable_people(_people(spark), _accounts(spark), DAY, 18)
-    accepted = accepted_engagements(classify_interactions(raw, _accounts(spark), scorable, NETWORKS))
+    accepted = accepted_engagements(
+        classify_interactions(raw, _accounts(spark), scorable, NETWORKS)
+    )
     expected = spark.createDataFrame(
         [("e1", "twitter", "retweet", 2, 1, 100, ["ai"], TS, DAY)], accepted.schema
     )
@@ -92,7 +105,14 @@ def test_accepted_rows_are_mapped_to_people(spark):
 def test_quarantine_keeps_the_raw_record(spark):
     raw = spark.createDataFrame([_event("bad", 21, 11, action="poke")], INTERACTIONS.schema)
     scorable = scorable_people(_people(spark), _accounts(spark), DAY, 18)
-    rows = quarantine_rows(classify_interactions(raw, _accounts(spark), scorable, NETWORKS), "interactions", "r1")
+    rows = quarantine_rows(
+        classify_interactions(raw, _accounts(spark), scorable, NETWORKS), "interactions", "r1"
+    )
     row = rows.collect()[0]
-    assert (row.source, row.reason, row.run_id, row.event_date) == ("interactions", "unknown_action", "r1", DAY)
+    assert (row.source, row.reason, row.run_id, row.event_date) == (
+        "interactions",
+        "unknown_action",
+        "r1",
+        DAY,
+    )
     assert '"event_id":"bad"' in row.record and '"action":"poke"' in row.record

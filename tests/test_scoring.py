@@ -16,13 +16,23 @@ TARGETS = [[0.0, 14.0], [0.5, 41.0], [0.8, 52.0], [0.95, 63.0], [0.99, 77.0], [0
 
 def test_raw_score_hand_computed(spark):
     ranks = spark.createDataFrame([(1, 0.5), (2, 0.25), (3, 0.25)], "person_id long, rank double")
-    signals = spark.createDataFrame([(1, "twitter", 2.0), (1, "facebook", 1.0)],
-                                    "person_id long, network string, signal double")
+    signals = spark.createDataFrame(
+        [(1, "twitter", 2.0), (1, "facebook", 1.0)], "person_id long, network string, signal double"
+    )
     prior = spark.createDataFrame([(1, 0.7), (2, 0.0), (3, 0.0)], "person_id long, offline double")
-    accounts = spark.createDataFrame([(1, 99, 9)], "person_id long, followers_count long, following_count long")
-    rows = {r.person_id: r for r in raw_scores(ranks, signals, prior, accounts, 3, WEIGHTS).collect()}
-    expected = (math.log(1.5) + 0.6 * math.log1p(3.0) + 0.4 * 0.7 + 0.05 * math.log1p(99)
-                + 0.1 * min(math.log(100 / 10), 2))
+    accounts = spark.createDataFrame(
+        [(1, 99, 9)], "person_id long, followers_count long, following_count long"
+    )
+    rows = {
+        r.person_id: r for r in raw_scores(ranks, signals, prior, accounts, 3, WEIGHTS).collect()
+    }
+    expected = (
+        math.log(1.5)
+        + 0.6 * math.log1p(3.0)
+        + 0.4 * 0.7
+        + 0.05 * math.log1p(99)
+        + 0.1 * min(math.log(100 / 10), 2)
+    )
     assert rows[1].raw == pytest.approx(expected)
     assert rows[1].active and not rows[2].active
     assert rows[2].raw == pytest.approx(math.log(0.75))
@@ -35,14 +45,18 @@ def test_target_distribution_has_mean_40():
 def _population(spark, seed, n=20000):
     rng = np.random.default_rng(seed)
     raw = rng.normal(0.0, 1.0, n) + rng.gamma(1.5, 0.6, n)  # skewed, like log-ranks plus signals
-    return spark.createDataFrame([(i, float(v), True) for i, v in enumerate(raw)],
-                                 "person_id long, raw double, active boolean")
+    return spark.createDataFrame(
+        [(i, float(v), True) for i, v in enumerate(raw)],
+        "person_id long, raw double, active boolean",
+    )
 
 
 def test_calibration_meets_targets_on_a_fresh_population(spark):
     raw_knots, score_knots = fit_knots(_population(spark, 1), TARGETS)
     # Frozen knots applied to another draw of the same population still meet the targets.
-    scores = np.array([r.score for r in scored(_population(spark, 2), raw_knots, score_knots, 99.99).collect()])
+    scores = np.array(
+        [r.score for r in scored(_population(spark, 2), raw_knots, score_knots, 99.99).collect()]
+    )
     assert scores.mean() == pytest.approx(40.0, abs=1.0)
     assert np.percentile(scores, 95) == pytest.approx(63.0, abs=1.0)
     assert np.percentile(scores, 99) == pytest.approx(77.0, abs=1.0)
@@ -54,18 +68,24 @@ def test_calibration_tail_never_reaches_100_and_top_points_cost_more(spark):
 
     values = (-50.0, 0.0, 1.0, 2.0, 2.1, 2.2, 2.3, 50.0, 1e6)
     frame = spark.createDataFrame([(v,) for v in values], "raw double")
-    out = [r.s for r in frame.select(calibrated(F.col("raw"), [0.0, 1.0, 2.0], [14.0, 41.0, 77.0], 99.99)
-                                     .alias("s")).collect()]
+    out = [
+        r.s
+        for r in frame.select(
+            calibrated(F.col("raw"), [0.0, 1.0, 2.0], [14.0, 41.0, 77.0], 99.99).alias("s")
+        ).collect()
+    ]
     assert out[0] == 1.0 and out[1] == 14.0 and out[2] == 41.0 and out[3] == 77.0
-    assert all(a < b for a, b in zip(out[:7], out[1:7]))
+    assert all(a < b for a, b in zip(out[:6], out[1:7], strict=True))
     assert out[-2] <= out[-1] == 99.99
     # Equal raw steps above the last knot buy fewer and fewer points.
-    gains = [b - a for a, b in zip(out[3:7], out[4:7])]
+    gains = [b - a for a, b in zip(out[3:6], out[4:7], strict=True)]
     assert gains[0] > gains[1] > gains[2] > 0
 
 
 def test_network_parts_add_up_exactly(spark):
-    scores = spark.createDataFrame([(1, 33.33, True), (2, 0.0, False)], "person_id long, score double, active boolean")
+    scores = spark.createDataFrame(
+        [(1, 33.33, True), (2, 0.0, False)], "person_id long, score double, active boolean"
+    )
     signals = spark.createDataFrame(
         [(1, "twitter", 1.0), (1, "facebook", 1.0), (1, "linkedin", 1.0), (2, "twitter", 0.0)],
         "person_id long, network string, signal double",
@@ -77,8 +97,10 @@ def test_network_parts_add_up_exactly(spark):
 
 
 def test_percentiles_and_deltas(spark):
-    scores = spark.createDataFrame([(1, 10.0, True), (2, 20.0, True), (3, 20.0, True), (4, 0.0, False)],
-                                   "person_id long, score double, active boolean")
+    scores = spark.createDataFrame(
+        [(1, 10.0, True), (2, 20.0, True), (3, 20.0, True), (4, 0.0, False)],
+        "person_id long, score double, active boolean",
+    )
     pct = {r.person_id: r.percentile for r in percentiles(scores).collect()}
     assert pct == {1: pytest.approx(33.33), 2: 100.0, 3: 100.0, 4: 0.0}
     previous = spark.createDataFrame([(1, 12.5), (2, 20.0)], "person_id long, score double")

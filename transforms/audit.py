@@ -17,17 +17,23 @@ def score_violations(staged: DataFrame, scorable: DataFrame) -> dict[str, int]:
     """
     parts_total = F.aggregate(F.map_values(F.col("networks")), F.lit(0.0), lambda acc, v: acc + v)
     checked = staged.join(
-        scorable.select(F.col("person_id"), F.lit(True).alias("allowed")), on="person_id", how="left"
+        scorable.select(F.col("person_id"), F.lit(True).alias("allowed")),
+        on="person_id",
+        how="left",
     )
     return {
         key: int(value or 0)
         for key, value in checked.agg(
             F.count(F.lit(1)).alias("rows"),
             (F.count(F.lit(1)) - F.countDistinct(F.col("person_id"))).alias("duplicate_people"),
-            F.sum((F.col("score").isNull() | (F.col("score") < 0) | (F.col("score") >= 100)).cast("int"))
-            .alias("score_out_of_range"),
-            F.sum(((F.col("score") > 0) & (F.abs(parts_total - F.col("score")) > 0.005)).cast("int"))
-            .alias("parts_not_adding_up"),
+            F.sum(
+                (F.col("score").isNull() | (F.col("score") < 0) | (F.col("score") >= 100)).cast(
+                    "int"
+                )
+            ).alias("score_out_of_range"),
+            F.sum(
+                ((F.col("score") > 0) & (F.abs(parts_total - F.col("score")) > 0.005)).cast("int")
+            ).alias("parts_not_adding_up"),
             F.sum(F.col("allowed").isNull().cast("int")).alias("not_scorable"),
         )
         .collect()[0]

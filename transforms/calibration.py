@@ -26,19 +26,24 @@ def probability_grid() -> list[float]:
     return sorted(set(grid))
 
 
-def target_score(probabilities: Sequence[float], target_quantiles: Sequence[Sequence[float]]) -> list[float]:
+def target_score(
+    probabilities: Sequence[float], target_quantiles: Sequence[Sequence[float]]
+) -> list[float]:
     """The target score at each probability (linear between the configured [p, score] pairs)."""
     qs = np.array([q for q, _ in target_quantiles], dtype=float)
     scores = np.array([s for _, s in target_quantiles], dtype=float)
     return [float(v) for v in np.interp(np.asarray(probabilities, dtype=float), qs, scores)]
 
 
-def target_mean(target_quantiles: Sequence[Sequence[float]], tail_score: float | None = None) -> float:
+def target_mean(
+    target_quantiles: Sequence[Sequence[float]], tail_score: float | None = None
+) -> float:
     """Mean of the target distribution (integral of its quantile function over [0, 1])."""
     qs = [q for q, _ in target_quantiles] + [1.0]
     last = target_quantiles[-1][1]
     scores = [s for _, s in target_quantiles] + [tail_score if tail_score is not None else last]
-    return float(sum((b - a) * (sa + sb) / 2 for a, b, sa, sb in zip(qs, qs[1:], scores, scores[1:])))
+    segments = zip(qs, qs[1:], scores, scores[1:], strict=False)
+    return float(sum((b - a) * (sa + sb) / 2 for a, b, sa, sb in segments))
 
 
 def fit_knots(
@@ -75,7 +80,7 @@ def calibrated(
     rk = F.array(*[F.lit(float(v)) for v in raw_knots])
     sk = F.array(*[F.lit(float(v)) for v in score_knots])
     n = len(raw_knots)
-    # 1-based index of the last knot <= raw, clamped to [1, n - 1] so that segment i -> i + 1 exists.
+    # 1-based index of the last knot <= raw, clamped to [1, n - 1]: segment i -> i + 1 exists.
     position = F.size(F.filter(rk, lambda k: k <= raw))
     i = F.least(F.greatest(position, F.lit(1)), F.lit(n - 1))
     r0, r1 = F.element_at(rk, i), F.element_at(rk, i + 1)

@@ -1,7 +1,7 @@
 """The window: 90 days of daily pairs, decayed, into the engagement graph and per-network signals.
 
 Formulas (docs/SCORING.md has the why):
-- decay of a day d before the score date D: 2 ** (-(D - d) / half_life); days outside the window drop;
+- decay of a day d before the score date D: 2 ** (-(D - d) / half_life); older days drop out;
 - per (actor a, target t, network n): R = sum over actions and days of weight(n, action) * reactions
   * decay;
 - diminishing returns per pair: strength = log1p(R / pair_unit), so repeated reactions from one
@@ -66,7 +66,9 @@ def actor_selectivity(pair_networks: DataFrame, selectivity_scale: float) -> Dat
     )
 
 
-def _with_strength(pair_networks: DataFrame, pair_unit: float, selectivity_scale: float) -> DataFrame:
+def _with_strength(
+    pair_networks: DataFrame, pair_unit: float, selectivity_scale: float
+) -> DataFrame:
     selectivity = actor_selectivity(pair_networks, selectivity_scale)
     return pair_networks.join(selectivity, on="src", how="inner").withColumn(
         "strength", F.log1p(F.col("raw") / F.lit(float(pair_unit))) * F.col("selectivity")

@@ -64,7 +64,11 @@ def classify_interactions(
     # Dedupe on event_id among valid rows only, keeping the earliest delivery (ties broken on every
     # column so that reruns pick the same row).
     first_delivery = Window.partitionBy(F.col("event_id")).orderBy(
-        F.col("event_ts"), F.col("actor_id"), F.col("target_id"), F.col("action"), F.col("content_id")
+        F.col("event_ts"),
+        F.col("actor_id"),
+        F.col("target_id"),
+        F.col("action"),
+        F.col("content_id"),
     )
     delivery = F.when(F.col("reason").isNull(), F.row_number().over(first_delivery))
     people = scorable_people.select(F.col("person_id"), F.lit(True).alias("scorable"))
@@ -105,7 +109,8 @@ def _account_side(accounts: DataFrame, people: DataFrame, side: str) -> DataFram
         F.col("person_id").alias(f"{side}_person_id"),
         F.col("network").alias(f"{side}_network"),
         (
-            ~F.coalesce(F.col("suspended"), F.lit(False)) & F.coalesce(F.col("scorable"), F.lit(False))
+            ~F.coalesce(F.col("suspended"), F.lit(False))
+            & F.coalesce(F.col("scorable"), F.lit(False))
         ).alias(f"{side}_ok"),
     )
 

@@ -12,7 +12,9 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 
-def scorable_people(people: DataFrame, accounts: DataFrame, score_date: dt.date, min_age: int) -> DataFrame:
+def scorable_people(
+    people: DataFrame, accounts: DataFrame, score_date: dt.date, min_age: int
+) -> DataFrame:
     """person_id of every person who may be scored on `score_date`.
 
     Consent must be an explicit `opted_in` (a null consent is not consent). An unknown birth year

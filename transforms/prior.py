@@ -39,8 +39,9 @@ def account_trust(score_date: dt.date, cfg) -> Column:
         maturity
         * F.when(verified, F.lit(float(cfg.verified_boost))).otherwise(F.lit(1.0))
         * F.when(follow_spam, F.lit(float(cfg.follow_spam_factor))).otherwise(F.lit(1.0))
-        * F.when(age_days < F.lit(float(cfg.young_account_days)), F.lit(float(cfg.young_account_factor)))
-        .otherwise(F.lit(1.0))
+        * F.when(
+            age_days < F.lit(float(cfg.young_account_days)), F.lit(float(cfg.young_account_factor))
+        ).otherwise(F.lit(1.0))
     )
 
 
@@ -56,7 +57,9 @@ def offline_influence(people: DataFrame, accounts: DataFrame) -> DataFrame:
     )
     return people.join(seniority, on="person_id", how="left").select(
         F.col("person_id"),
-        (wiki + F.lit(0.3) * F.coalesce(F.col("seniority"), F.lit(0)).cast("double")).alias("offline"),
+        (wiki + F.lit(0.3) * F.coalesce(F.col("seniority"), F.lit(0)).cast("double")).alias(
+            "offline"
+        ),
     )
 
 

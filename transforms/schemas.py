@@ -212,9 +212,11 @@ RUNS = TableSpec(
     ),
 )
 
-# Write-audit-publish: the score stage writes here, the publish stage audits and copies to the outputs.
+# Write-audit-publish: the score stage writes here; publish audits, then copies to the outputs.
 SCORES_STAGED = TableSpec("scores_staged", SCORES.schema, SCORES.partition_by)
-TOPIC_SCORES_STAGED = TableSpec("topic_scores_staged", TOPIC_SCORES.schema, TOPIC_SCORES.partition_by)
+TOPIC_SCORES_STAGED = TableSpec(
+    "topic_scores_staged", TOPIC_SCORES.schema, TOPIC_SCORES.partition_by
+)
 
 TABLES: dict[str, TableSpec] = {
     spec.name: spec

@@ -35,10 +35,13 @@ def raw_scores(
     min_reaction_signal: float = 0.0,
 ) -> DataFrame:
     """person_id, raw, reaction_signal, active: one row per ranked (scorable) person."""
-    reaction = signals.groupBy(F.col("person_id")).agg(F.sum(F.col("signal")).alias("reaction_signal"))
+    reaction = signals.groupBy(F.col("person_id")).agg(
+        F.sum(F.col("signal")).alias("reaction_signal")
+    )
     followers, following = F.col("followers"), F.col("following")
     ratio = F.least(
-        F.greatest(F.log((followers + F.lit(1.0)) / (following + F.lit(1.0))), F.lit(0.0)), F.lit(2.0)
+        F.greatest(F.log((followers + F.lit(1.0)) / (following + F.lit(1.0))), F.lit(0.0)),
+        F.lit(2.0),
     )
     joined = (
         ranks.select(F.col("person_id"), F.col("rank"))
@@ -62,7 +65,9 @@ def raw_scores(
     )
 
 
-def scored(raw: DataFrame, raw_knots: list[float], score_knots: list[float], max_score: float) -> DataFrame:
+def scored(
+    raw: DataFrame, raw_knots: list[float], score_knots: list[float], max_score: float
+) -> DataFrame:
     """person_id, score (2 decimals; 0 when inactive), active."""
     score = F.when(
         F.col("active"), F.round(calibrated(F.col("raw"), raw_knots, score_knots, max_score), 2)
@@ -76,13 +81,18 @@ def percentiles(scores: DataFrame) -> DataFrame:
     Scores have two decimals in [1, 100), so the histogram has at most 9,900 rows: the cumulative
     sum over it is small and is broadcast back, instead of a global sort of every person.
     """
-    histogram = scores.where(F.col("active")).groupBy(F.col("score")).agg(F.count(F.lit(1)).alias("n"))
-    running = Window.orderBy(F.col("score")).rowsBetween(Window.unboundedPreceding, Window.currentRow)
+    histogram = (
+        scores.where(F.col("active")).groupBy(F.col("score")).agg(F.count(F.lit(1)).alias("n"))
+    )
+    running = Window.orderBy(F.col("score")).rowsBetween(
+        Window.unboundedPreceding, Window.currentRow
+    )
     everyone = Window.partitionBy(F.lit(1))
     cumulative = histogram.select(
         F.col("score"),
-        F.round(F.lit(100.0) * F.sum(F.col("n")).over(running) / F.sum(F.col("n")).over(everyone), 2)
-        .alias("percentile"),
+        F.round(
+            F.lit(100.0) * F.sum(F.col("n")).over(running) / F.sum(F.col("n")).over(everyone), 2
+        ).alias("percentile"),
     )
     return scores.join(F.broadcast(cumulative), on="score", how="left").select(
         F.col("person_id"),
@@ -97,7 +107,9 @@ def network_parts(scores: DataFrame, signals: DataFrame) -> DataFrame:
     the rounding remainder goes to the largest part, so the parts always sum to the score.
     """
     per_network = signals.join(
-        scores.where(F.col("active")).select(F.col("person_id"), F.col("score")), on="person_id", how="inner"
+        scores.where(F.col("active")).select(F.col("person_id"), F.col("score")),
+        on="person_id",
+        how="inner",
     )
     person = Window.partitionBy(F.col("person_id"))
     largest_first = person.orderBy(F.col("signal").desc(), F.col("network"))
@@ -105,7 +117,9 @@ def network_parts(scores: DataFrame, signals: DataFrame) -> DataFrame:
         F.col("person_id"),
         F.col("network"),
         F.col("score"),
-        F.round(F.col("score") * F.col("signal") / F.sum(F.col("signal")).over(person), 2).alias("part"),
+        F.round(F.col("score") * F.col("signal") / F.sum(F.col("signal")).over(person), 2).alias(
+            "part"
+        ),
         F.row_number().over(largest_first).alias("order"),
     )
     remainder = F.col("score") - F.sum(F.col("part")).over(person)
@@ -126,5 +140,7 @@ def network_parts(scores: DataFrame, signals: DataFrame) -> DataFrame:
 def score_deltas(today: DataFrame, previous: DataFrame, name: str) -> DataFrame:
     """person_id -> today's score minus the previous partition's (null when absent then)."""
     return today.join(
-        previous.select(F.col("person_id"), F.col("score").alias("previous")), on="person_id", how="left"
+        previous.select(F.col("person_id"), F.col("score").alias("previous")),
+        on="person_id",
+        how="left",
     ).select(F.col("person_id"), F.round(F.col("score") - F.col("previous"), 2).alias(name))

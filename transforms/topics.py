@@ -30,7 +30,9 @@ def decayed_topic_weights(
 
 def top_topics(topic_weights: DataFrame, limit: int) -> DataFrame:
     """person_id -> top_topics: the `limit` heaviest topics, heaviest first (ties by name)."""
-    heaviest = Window.partitionBy(F.col("person_id")).orderBy(F.col("weight").desc(), F.col("topic"))
+    heaviest = Window.partitionBy(F.col("person_id")).orderBy(
+        F.col("weight").desc(), F.col("topic")
+    )
     ranked = topic_weights.withColumn("position", F.row_number().over(heaviest)).where(
         F.col("position") <= F.lit(limit)
     )
@@ -54,9 +56,9 @@ def topic_scores(scores: DataFrame, topic_weights: DataFrame) -> DataFrame:
         .select(
             F.col("person_id"),
             F.col("topic"),
-            F.round(F.col("score") * F.col("weight") / F.sum(F.col("weight")).over(person), 2).alias(
-                "score"
-            ),
+            F.round(
+                F.col("score") * F.col("weight") / F.sum(F.col("weight")).over(person), 2
+            ).alias("score"),
         )
         .where(F.col("score") > 0)
     )

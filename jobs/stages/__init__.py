@@ -27,7 +27,10 @@ STAGES: dict[str, tuple[Stage, str]] = {
         "90-day window of daily aggregates with decay, per-pair diminishing returns and actor "
         "selectivity -> edges (person graph), signals (per network)",
     ),
-    "prior": (prior.run, "teleport prior per scorable person (account age, verified, spam) -> prior"),
+    "prior": (
+        prior.run,
+        "teleport prior per scorable person (account age, verified, spam) -> prior",
+    ),
     "propagate": (
         propagate.run,
         "weighted personalized PageRank over the engagement graph, warm-started from the "

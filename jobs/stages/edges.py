@@ -17,8 +17,12 @@ def run(ctx: RunContext) -> StageReport:
         daily, date, cfg.window.days, cfg.window.half_life_days, cfg.networks
     ).persist()
     try:
-        graph = edges.engagement_edges(pairs, date, cfg.edges.pair_unit, cfg.edges.selectivity_scale)
-        signals = edges.network_signals(pairs, date, cfg.edges.pair_unit, cfg.edges.selectivity_scale)
+        graph = edges.engagement_edges(
+            pairs, date, cfg.edges.pair_unit, cfg.edges.selectivity_scale
+        )
+        signals = edges.network_signals(
+            pairs, date, cfg.edges.pair_unit, cfg.edges.selectivity_scale
+        )
         outputs = {
             "edges": lake.replace_partitions("edges", graph, {"score_date": [date]}),
             "signals": lake.replace_partitions("signals", signals, {"score_date": [date]}),

@@ -18,8 +18,10 @@ def run(ctx: RunContext) -> StageReport:
     scorable = scorable_people(people, accounts, ctx.score_date, cfg.population.min_age)
     classified = ingest.classify_interactions(raw, accounts, scorable, cfg.networks).persist()
     try:
-        by_outcome = {row["outcome"]: row["n"] for row in classified.groupBy("outcome").agg(
-            F.count(F.lit(1)).alias("n")).collect()}
+        by_outcome = {
+            row["outcome"]: row["n"]
+            for row in classified.groupBy("outcome").agg(F.count(F.lit(1)).alias("n")).collect()
+        }
         counts = {"rows_in": sum(by_outcome.values())}
         counts.update({outcome: int(by_outcome.get(outcome, 0)) for outcome in ingest.OUTCOMES})
         outputs = {

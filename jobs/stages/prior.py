@@ -19,7 +19,8 @@ def run(ctx: RunContext) -> StageReport:
     outputs = {"prior": lake.replace_partitions("prior", prior, {"score_date": [date]})}
     written = lake.read("prior").where(F.col("score_date") == F.lit(date))
     stats = written.agg(
-        F.count(F.lit(1)).alias("people"), F.sum((F.col("offline") > 0).cast("int")).alias("offline")
+        F.count(F.lit(1)).alias("people"),
+        F.sum((F.col("offline") > 0).cast("int")).alias("offline"),
     ).collect()[0]
     counts = {"people": int(stats["people"]), "with_offline_signal": int(stats["offline"] or 0)}
     return StageReport(counts=counts, inputs=inputs, outputs=outputs)

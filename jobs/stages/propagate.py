@@ -18,7 +18,9 @@ def run(ctx: RunContext) -> StageReport:
     initial = None
     if cfg.warm_start and inputs["ranks"] is not None:
         yesterday = date - dt.timedelta(days=1)
-        previous = lake.read("ranks", inputs["ranks"]).where(F.col("score_date") == F.lit(yesterday))
+        previous = lake.read("ranks", inputs["ranks"]).where(
+            F.col("score_date") == F.lit(yesterday)
+        )
         initial = previous.select(F.col("person_id"), F.col("rank"))
     result = personalized_pagerank(
         graph.select("src", "dst", "weight"),
@@ -32,5 +34,9 @@ def run(ctx: RunContext) -> StageReport:
     ranks = result.ranks.select(F.lit(date).alias("score_date"), F.col("person_id"), F.col("rank"))
     outputs = {"ranks": lake.replace_partitions("ranks", ranks, {"score_date": [date]})}
     counts = {"iterations": result.iterations, "converged": int(result.converged)}
-    details = {"l1_change": result.l1_change, "history": result.history, "warm_start": initial is not None}
+    details = {
+        "l1_change": result.l1_change,
+        "history": result.history,
+        "warm_start": initial is not None,
+    }
     return StageReport(counts=counts, inputs=inputs, outputs=outputs, details=details)

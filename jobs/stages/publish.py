@@ -19,6 +19,8 @@ def run(ctx: RunContext) -> StageReport:
     assert_publishable(violations)
     outputs = {
         "scores": lake.replace_partitions("scores", staged, {"score_date": [date]}),
-        "topic_scores": lake.replace_partitions("topic_scores", staged_topics, {"score_date": [date]}),
+        "topic_scores": lake.replace_partitions(
+            "topic_scores", staged_topics, {"score_date": [date]}
+        ),
     }
     return StageReport(counts={"published": violations["rows"]}, inputs=inputs, outputs=outputs)

@@ -29,7 +29,13 @@ def raw_for_date(ctx: RunContext, inputs: dict[str, int | None]) -> DataFrame:
     signals = _partition(ctx, "signals", inputs["signals"], date)
     accounts = scorable_accounts(ctx.lake.read("accounts", inputs["accounts"]), prior)
     return scoring.raw_scores(
-        ranks, signals, prior, accounts, ranks.count(), cfg.score.weights, cfg.score.min_reaction_signal
+        ranks,
+        signals,
+        prior,
+        accounts,
+        ranks.count(),
+        cfg.score.weights,
+        cfg.score.min_reaction_signal,
     )
 
 
@@ -40,12 +46,17 @@ def run(ctx: RunContext) -> StageReport:
     cal = cfg.calibration
     raw_knots, score_knots = cal.raw_knots, cal.score_knots
     if not raw_knots:
-        log.warning("no frozen calibration for %s: fitting on today's population", cfg.algorithm_version)
+        log.warning(
+            "no frozen calibration for %s: fitting on today's population", cfg.algorithm_version
+        )
         raw_knots, score_knots = fit_knots(raw.where(F.col("active")), cal.target_quantiles)
     scores = scoring.scored(raw, raw_knots, score_knots, cal.max_score).persist()
     signals = _partition(ctx, "signals", inputs["signals"], date)
     weights = topics.decayed_topic_weights(
-        lake.read("daily_topics", inputs["daily_topics"]), date, cfg.window.days, cfg.window.half_life_days
+        lake.read("daily_topics", inputs["daily_topics"]),
+        date,
+        cfg.window.days,
+        cfg.window.half_life_days,
     )
     previous = {"delta_1d": 1, "delta_7d": 7}
     deltas = []
@@ -57,8 +68,11 @@ def run(ctx: RunContext) -> StageReport:
             else scores.limit(0)
         )
         deltas.append(scoring.score_deltas(scores, prior_scores, column))
-    stamp = [F.lit(ctx.run_id).alias("run_id"), F.lit(cfg.algorithm_version).alias("algorithm_version"),
-             F.lit(date).alias("score_date")]
+    stamp = [
+        F.lit(ctx.run_id).alias("run_id"),
+        F.lit(cfg.algorithm_version).alias("algorithm_version"),
+        F.lit(date).alias("score_date"),
+    ]
     rows = (
         scores.join(scoring.percentiles(scores), on="person_id", how="left")
         .join(scoring.network_parts(scores, signals), on="person_id", how="left")
@@ -67,15 +81,19 @@ def run(ctx: RunContext) -> StageReport:
         .join(topics.top_topics(weights, cfg.score.top_topics), on="person_id", how="left")
         .select(
             *[F.col(c) for c in ("person_id", "score", "percentile", "delta_1d", "delta_7d")],
-            F.coalesce(F.col("networks"), F.create_map().cast("map<string,double>")).alias("networks"),
+            F.coalesce(F.col("networks"), F.create_map().cast("map<string,double>")).alias(
+                "networks"
+            ),
             F.coalesce(F.col("top_topics"), F.array().cast("array<string>")).alias("top_topics"),
             *stamp,
         )
         .select(*[F.col(c) for c in SCORES.columns])
     )
-    topic_rows = topics.topic_scores(scores, weights).select(
-        F.col("person_id"), F.col("topic"), F.col("score"), *stamp
-    ).select(*[F.col(c) for c in TOPIC_SCORES.columns])
+    topic_rows = (
+        topics.topic_scores(scores, weights)
+        .select(F.col("person_id"), F.col("topic"), F.col("score"), *stamp)
+        .select(*[F.col(c) for c in TOPIC_SCORES.columns])
+    )
     try:
         outputs = {
             "scores_staged": lake.replace_partitions("scores_staged", rows, {"score_date": [date]}),
@@ -83,11 +101,14 @@ def run(ctx: RunContext) -> StageReport:
                 "topic_scores_staged", topic_rows, {"score_date": [date]}
             ),
         }
-        stats = scores.agg(F.count(F.lit(1)).alias("people"), F.sum(F.col("active").cast("int")).alias("active"))
+        stats = scores.agg(
+            F.count(F.lit(1)).alias("people"), F.sum(F.col("active").cast("int")).alias("active")
+        )
         row = stats.collect()[0]
     finally:
         scores.unpersist()
         raw.unpersist()
     counts = {"people": int(row["people"]), "active": int(row["active"] or 0)}
-    return StageReport(counts=counts, inputs=inputs, outputs=outputs,
-                       details={"calibration_knots": len(raw_knots)})
+    return StageReport(
+        counts=counts, inputs=inputs, outputs=outputs, details={"calibration_knots": len(raw_knots)}
+    )
