@@ -14,6 +14,7 @@ from jobs.context import RunContext
 from jobs.runner import StageFailedError, run_daily, run_stage
 from jobs.session import JavaMissingError, build_session
 from jobs.tables import Lake
+from transforms.calibration import target_mean, target_score
 
 log = logging.getLogger("sway")
 
@@ -84,6 +85,24 @@ def print_top(ctx: RunContext, limit: int) -> None:
         print(
             f"{row['person_id']:>20} {row['score']:6.2f} {row['percentile']:6.2f} {delta:>6}  "
             f"{parts} | {', '.join(row['top_topics'])}"
+        )
+    stats = (
+        scores.where(F.col("score") > 0)
+        .agg(
+            F.mean("score").alias("mean"),
+            F.percentile(F.col("score"), 0.95).alias("p95"),
+            F.percentile(F.col("score"), 0.99).alias("p99"),
+            F.max("score").alias("max"),
+        )
+        .collect()[0]
+    )
+    if stats["mean"] is not None:
+        quantiles = ctx.config.calibration.target_quantiles
+        p95, p99 = target_score([0.95, 0.99], quantiles)
+        print(
+            f"\nActive population: mean {stats['mean']:.2f}, p95 {stats['p95']:.2f}, "
+            f"p99 {stats['p99']:.2f}, max {stats['max']:.2f} "
+            f"(targets: mean {target_mean(quantiles):.0f}, p95 {p95:.0f}, p99 {p99:.0f}, max < 100)"
         )
     print("\nTables:")
     for name in ("scores", "topic_scores", "runs", "quarantine"):
