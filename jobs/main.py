@@ -9,10 +9,16 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import os
 import sys
 import textwrap
 
-from jobs.config import ConfigError, load_config
+if __package__ in (None, ""):
+    # Run as a file (`spark-submit jobs/main.py`): make the `jobs` and `transforms` packages of this
+    # checkout importable; with --py-files sway.zip they already are.
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from jobs.config import ConfigError, load_config  # noqa: E402
 
 DESCRIPTION = """\
 Sway computes a daily 1-100 influence score per person from the reactions their posts draw across
