@@ -2,7 +2,8 @@
 
 `conf/base.yaml` holds every default. Overlays and `--set` may only change keys that exist there
 (free-form maps such as `networks` and `spark.conf` may gain entries); anything else fails with a
-`ConfigError` that names the key.
+`ConfigError` that names the key. This module holds the settings' dataclasses with their value
+checks and the YAML merging; jobs/typed_tree.py turns the merged tree into those dataclasses.
 """
 
 from __future__ import annotations
@@ -11,20 +12,16 @@ import copy
 import dataclasses
 import hashlib
 import json
-import types
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from jobs.typed_tree import NOT_IN_TREE, ConfigError, build
+
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 BASE_CONF = CONF_DIR / "base.yaml"
-
-
-class ConfigError(ValueError):
-    """A config file or `--set` override is invalid; the message names the key."""
 
 
 @dataclass(frozen=True)
@@ -154,7 +151,9 @@ class SwayConfig:
     score: ScoreConfig
     calibration: CalibrationConfig
     # The merged YAML tree this config was built from (for hashing and the run manifest).
-    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    raw: dict[str, Any] = field(
+        default_factory=dict, compare=False, repr=False, metadata=NOT_IN_TREE
+    )
 
     def __post_init__(self) -> None:
         for network, actions in self.networks.items():
@@ -204,7 +203,7 @@ def load_config(
 
 def from_tree(tree: dict[str, Any]) -> SwayConfig:
     """Typed config from a merged YAML tree (every key checked against the dataclasses)."""
-    config = _build(SwayConfig, tree, "")
+    config = build(SwayConfig, tree)
     return dataclasses.replace(config, raw=copy.deepcopy(tree))
 
 
@@ -235,61 +234,6 @@ def _merge(base: dict[str, Any], overlay: dict[str, Any], prefix: str, source: s
             _merge(base[key], value, f"{path}.", source)
         else:
             base[key] = copy.deepcopy(value)
-
-
-def _build(cls: type, data: Any, path: str) -> Any:
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path or 'config'} must be a mapping, got {data!r}")
-    hints = typing.get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls) if f.name != "raw"}
-    unknown = sorted(set(data) - names)
-    if unknown:
-        raise ConfigError(f"unknown config key {_join(path, unknown[0])!r}")
-    missing = sorted(names - set(data))
-    if missing:
-        raise ConfigError(f"missing config key {_join(path, missing[0])!r}")
-    values = {name: _coerce(hints[name], data[name], _join(path, name)) for name in names}
-    return cls(**values)
-
-
-def _coerce(hint: Any, value: Any, path: str) -> Any:
-    if dataclasses.is_dataclass(hint):
-        return _build(hint, value, path)
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
-        inner = [a for a in args if a is not type(None)]
-        return _coerce(inner[0], value, path)
-    if origin is dict:
-        if not isinstance(value, dict):
-            raise ConfigError(f"{path} must be a mapping, got {value!r}")
-        return {str(k): _coerce(args[1], v, f"{path}.{k}") for k, v in value.items()}
-    if origin is list:
-        if not isinstance(value, list):
-            raise ConfigError(f"{path} must be a list, got {value!r}")
-        return [_coerce(args[0], v, f"{path}[{i}]") for i, v in enumerate(value)]
-    if hint is bool:
-        if not isinstance(value, bool):
-            raise ConfigError(f"{path} must be true or false, got {value!r}")
-        return value
-    if hint is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{path} must be an integer, got {value!r}")
-        return value
-    if hint is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{path} must be a number, got {value!r}")
-        return float(value)
-    if hint is str:
-        if isinstance(value, dict | list) or value is None:
-            raise ConfigError(f"{path} must be a string, got {value!r}")
-        return str(value)
-    raise ConfigError(f"{path}: unsupported type {hint}")  # pragma: no cover
-
-
-def _join(path: str, name: str) -> str:
-    return f"{path}.{name}" if path else name
 
 
 def _one_of(key: str, value: str, allowed: tuple[str, ...]) -> None:

@@ -7,10 +7,10 @@ directories `<col>=<value>/` back into the partition columns.
 Writes: Spark writes Parquet (partitionBy the spec's partition columns) into a unique staging folder
 `<table>/_staging-<uuid>` (the `_` prefix hides it from every Delta/Parquet reader), the data files
 are moved into the usual layout `<table>/<col>=<value>/part-....parquet`, then the driver commits
-them in ONE Delta commit with delta-rs. Until that commit the files are invisible to every Delta
-reader, so a crash leaves no visible change (at worst orphan files, which VACUUM removes). Old files
-are only removed from the log, never deleted, so time travel works and a DataFrame read from a table
-can overwrite that same table.
+them in ONE Delta commit with delta-rs (the log side is jobs/delta_log.py). Until that commit the
+files are invisible to every Delta reader, so a crash leaves no visible change (at worst orphan
+files, which VACUUM removes). Old files are only removed from the log, never deleted, so time travel
+works and a DataFrame read from a table can overwrite that same table.
 
 The bridge works on the local filesystem only (os.rename, driver-side footers): it is for build
 machines, CI and laptops. Clusters have the JARs and use the native engine.
@@ -29,21 +29,24 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-import pyarrow as pa
 import pyarrow.parquet as pq
-from deltalake import DeltaTable, Schema
-from deltalake.exceptions import CommitFailedError, DeltaError
-from deltalake.transaction import (
-    AddAction,
-    CommitProperties,
-    RemoveAction,
-    create_table_with_add_actions,
-)
+from deltalake import DeltaTable
+from deltalake.exceptions import DeltaError
+from deltalake.transaction import AddAction, RemoveAction
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.pandas.types import to_arrow_schema
 
-from jobs.tables import (
+# `commit` is called through this module's namespace: tests patch jobs.delta_bridge.commit.
+from jobs.delta_log import (
+    commit,
+    committed_version,
+    hive_partition,
+    in_partitions,
+    local_path,
+    log_files,
+    remove_action,
+)
+from jobs.table_engine import (
     ConcurrentWriteError,
     PartitionMismatchError,
     TableError,
@@ -54,58 +57,7 @@ from jobs.tables import (
 )
 from transforms.schemas import TableSpec
 
-TOKEN_KEY = "sway.commit"  # commitInfo key tagging our commits, to find their version afterwards
 STAGING_PREFIX = "_staging-"
-NULL_DIR = "__HIVE_DEFAULT_PARTITION__"  # Spark's directory name for a null partition value
-
-
-def local_path(path: str) -> str:
-    """The table's local folder; remote URIs are refused (clusters use the native engine)."""
-    if path.startswith("file:"):
-        return unquote(urlparse(path).path)
-    if "://" in path:
-        raise TableError(
-            f"{path}: the bridge engine handles local folders only; on a cluster put the Delta "
-            "JARs on the classpath so that the native engine is used"
-        )
-    return path
-
-
-def delta_schema(spec: TableSpec) -> Schema:
-    """The spec as a delta-rs schema, every column nullable (as delta-spark writes them)."""
-    # TimestampType -> timestamp[us, UTC], which Delta calls "timestamp" (not timestamp_ntz).
-    arrow = to_arrow_schema(spec.schema, timezone="UTC")
-    return Schema.from_arrow(pa.schema([field.with_nullable(True) for field in arrow]))
-
-
-def hive_partition(rel: str, spec: TableSpec) -> dict[str, str | None]:
-    """Partition values of a file from its path `c1=v1/c2=v2/file` (Spark's %XX escaping undone)."""
-    pairs = [d.split("=", 1) for d in rel.split("/")[:-1]]
-    if [p[0] for p in pairs] != list(spec.partition_by) or any(len(p) != 2 for p in pairs):
-        layout = "/".join(f"{c}=..." for c in spec.partition_by) or "files at the table root"
-        raise TableError(
-            f"{spec.name}: file {rel} is not in the hive-style layout ({layout}) the bridge "
-            "engine reads; read this table with the native engine"
-        )
-    return {name: None if raw == NULL_DIR else unquote(raw) for name, raw in pairs}
-
-
-def log_files(table: DeltaTable, local: str) -> dict[str, dict[str, Any]]:
-    """The snapshot's add actions (flattened: `partition.<col>` typed) by local file path."""
-    rows = pa.table(table.get_add_actions(flatten=True)).to_pylist()
-    # get_add_actions gives the log's URL-encoded relative path; files on disk are unencoded.
-    return {os.path.normpath(os.path.join(local, unquote(r["path"]))): r for r in rows}
-
-
-def in_partitions(add: dict[str, Any], allowed: dict[str, set[str | None]]) -> bool:
-    """Whether a log file lies in the partitions `allowed` (AND over columns, IN per column)."""
-    return all(partition_string(add[f"partition.{c}"]) in ok for c, ok in allowed.items())
-
-
-def _remove_action(add: dict[str, Any], spec: TableSpec, now_ms: int) -> RemoveAction:
-    """Remove action for a row of get_add_actions(flatten=True) (its path is URL-encoded)."""
-    values = {c: partition_string(add[f"partition.{c}"]) for c in spec.partition_by}
-    return RemoveAction(unquote(add["path"]), True, now_ms, add["size_bytes"], values)
 
 
 @dataclass(frozen=True)
@@ -114,48 +66,6 @@ class StagedFile:
     full: str
     partition: dict[str, str | None]
     rows: int
-
-
-def commit(
-    local: str,
-    spec: TableSpec,
-    table: DeltaTable | None,
-    actions: Sequence[AddAction | RemoveAction],
-    mode: WriteMode,
-    token: str,
-) -> None:
-    """One Delta commit of `actions` (table None: create the table with them).
-
-    Module-level so that tests can make it fail. In "overwrite" mode delta-rs removes every file of
-    the snapshot itself; partition replacement passes explicit RemoveActions in "append" mode
-    instead of delta-rs' partition_filters, which take no OR (so no null plus other values).
-    """
-    common: dict[str, Any] = {
-        "schema": delta_schema(spec),
-        "partition_by": list(spec.partition_by) or None,
-        "commit_properties": CommitProperties(custom_metadata={TOKEN_KEY: token}),
-    }
-    try:
-        if table is None:
-            adds = [a for a in actions if isinstance(a, AddAction)]
-            create_table_with_add_actions(local, add_actions=adds, mode="error", **common)
-        else:
-            table.create_write_transaction(list(actions), mode=mode, **common)
-    except CommitFailedError as exc:
-        raise ConcurrentWriteError(f"{local}: a concurrent commit conflicts ({exc})") from exc
-    except DeltaError as exc:
-        if table is None and "already exists" in str(exc):
-            raise ConcurrentWriteError(f"{local}: table created concurrently; rerun") from exc
-        raise TableError(f"{local}: delta-rs refused the commit: {exc}") from exc
-
-
-def committed_version(local: str, token: str) -> int:
-    """Version of our commit (tagged with token), not of whatever committed right after it."""
-    table = DeltaTable(local)
-    for entry in table.history(limit=20):
-        if entry.get(TOKEN_KEY) == token:
-            return int(entry["version"])
-    return table.version()
 
 
 class BridgeEngine:
@@ -225,7 +135,7 @@ class BridgeEngine:
         table = self._load(path)  # the snapshot whose files are replaced
         now = int(time.time() * 1000)
         files = log_files(table, local_path(path)).values() if table is not None else []
-        removes = [_remove_action(a, spec, now) for a in files if in_partitions(a, allowed)]
+        removes = [remove_action(a, spec, now) for a in files if in_partitions(a, allowed)]
 
         def check(staged: list[StagedFile]) -> None:
             # Nothing in the Delta protocol checks that added files lie in those partitions.
@@ -265,7 +175,7 @@ class BridgeEngine:
         if unknown:
             raise TableError(f"{spec.name}: scanned file {unknown[0]} is not in the Delta log")
         now = int(time.time() * 1000)
-        removes = [_remove_action(by_file[f], spec, now) for f in hit]
+        removes = [remove_action(by_file[f], spec, now) for f in hit]
         return self._commit_files(spec, path, keep, "append", removes=removes, table=table)
 
     def _commit_files(

@@ -1,53 +1,60 @@
-"""The lake's Delta tables behind one small API, with two engines (DESIGN §4).
+"""The lake's Delta tables behind one small API: `Lake` (DESIGN §4).
 
-- "native": Spark's own `format("delta")`; needs the Delta JARs on the classpath (clusters,
-  `--packages`). It is the engine for anything that is not a local folder.
-- "bridge": no JARs (sealed build machines, CI, laptops): Spark scans/writes plain Parquet and the
-  driver commits the files with delta-rs; see jobs/delta_bridge.py. Local filesystem only.
+Stages only use `Lake`. It validates arguments and conforms every DataFrame to its TableSpec
+(transforms.schemas) on the way in and out, so a table's columns, order and types are decided in
+exactly one place, then hands the work to one of two engines:
 
-Both produce ordinary Delta tables (delta-spark, delta-rs, Polars and DuckDB read them). Stages
-only use `Lake`; every DataFrame is conformed to its TableSpec (transforms.schemas) on the way in
-and out, so a table's columns, order and types are decided in exactly one place.
+- "native" (jobs/delta_native.py): Spark's own `format("delta")`; needs the Delta JARs on the
+  classpath (clusters, `--packages`). It is the engine for anything that is not a local folder.
+- "bridge" (jobs/delta_bridge.py): no JARs (sealed build machines, CI, laptops): Spark scans/writes
+  plain Parquet and the driver commits the files with delta-rs. Local filesystem only.
+
+Both produce ordinary Delta tables (delta-spark, delta-rs, Polars and DuckDB read them). The typed
+errors live in jobs/table_engine.py and are re-exported here.
 """
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
 import logging
 import os
-import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Literal, Protocol
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from pyspark.sql import Column, DataFrame, SparkSession
-from pyspark.sql import functions as F
+from pyspark.sql import DataFrame, SparkSession
 
+from jobs.delta_native import NativeEngine, replace_where
 from jobs.session import delta_jars_present
+from jobs.table_engine import (
+    ConcurrentWriteError,
+    Engine,
+    PartitionMismatchError,
+    TableError,
+    TableNotFoundError,
+    WriteMode,
+    isin,
+    partition_string,
+)
 from transforms.schemas import TABLES, TableSpec
+
+__all__ = [
+    "ConcurrentWriteError",
+    "Engine",
+    "Lake",
+    "NativeEngine",
+    "PartitionMismatchError",
+    "TableError",
+    "TableNotFoundError",
+    "WriteMode",
+    "conform",
+    "isin",
+    "partition_string",
+    "replace_where",
+    "value_list",
+]
 
 log = logging.getLogger(__name__)
 
-WriteMode = Literal["append", "overwrite"]
 
-
-class TableError(RuntimeError):
-    """Base of the table layer's typed errors."""
-
-
-class TableNotFoundError(TableError):
-    """No Delta table at the table's path."""
-
-
-class PartitionMismatchError(TableError):
-    """New rows/files lie outside the partitions being replaced; nothing was committed."""
-
-
-class ConcurrentWriteError(TableError):
-    """A concurrent commit conflicted with ours; nothing of ours was committed. Rerun the step."""
-
-
-# ---------------------------------------------------------------- helpers shared by both engines
 def conform(df: DataFrame, spec: TableSpec, *, strict: bool = True) -> DataFrame:
     """Select the spec's columns, in order, cast to the spec's types.
 
@@ -64,19 +71,6 @@ def conform(df: DataFrame, spec: TableSpec, *, strict: bool = True) -> DataFrame
     return df.select([df[f.name].cast(f.dataType).alias(f.name) for f in spec.schema.fields])
 
 
-def partition_string(value: Any) -> str | None:
-    """A value as Delta writes it in partitionValues ('YYYY-MM-DD' for dates; None for null)."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.datetime):  # before date: datetime is a date subclass
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
 def value_list(values: Sequence[Any], what: str) -> list[Any]:
     """A caller's value sequence as a list; a bare string would otherwise iterate per character."""
     if isinstance(values, str | bytes):
@@ -87,32 +81,6 @@ def value_list(values: Sequence[Any], what: str) -> list[Any]:
         raise TableError(f"{what}: expected a sequence of values, got {values!r}") from exc
 
 
-def isin(column: str, values: Sequence[Any]) -> Column:
-    """`column IN values`, where a None in values also matches nulls (never null itself)."""
-    non_null = [v for v in values if v is not None]
-    cond = F.coalesce(F.col(column).isin(non_null), F.lit(False)) if non_null else F.lit(False)
-    return cond | F.col(column).isNull() if len(non_null) < len(values) else cond
-
-
-class Engine(Protocol):
-    """What an engine does; Lake validates arguments and conforms DataFrames before calling."""
-
-    name: str
-
-    def exists(self, path: str) -> bool: ...
-    def version(self, path: str) -> int | None: ...
-    def read(self, spec: TableSpec, path: str, version: int | None) -> DataFrame: ...
-    def create(self, spec: TableSpec, path: str) -> int: ...
-    def write(self, spec: TableSpec, path: str, df: DataFrame, mode: WriteMode) -> int: ...
-    def replace_partitions(
-        self, spec: TableSpec, path: str, df: DataFrame, values: dict[str, list[Any]]
-    ) -> int: ...
-    def delete_where(
-        self, spec: TableSpec, path: str, column: str, values: list[Any]
-    ) -> int | None: ...
-
-
-# ---------------------------------------------------------------- public API
 class Lake:
     """The tables under one root (a local folder or a URI), read and written as Delta tables."""
 
@@ -132,7 +100,7 @@ class Lake:
                 )
             self._impl: Engine = NativeEngine(spark)
         elif engine == "bridge":
-            from jobs.delta_bridge import BridgeEngine  # imported late: it imports this module
+            from jobs.delta_bridge import BridgeEngine  # imported on use: it loads delta-rs
 
             self._impl = BridgeEngine(spark)
         else:
@@ -214,122 +182,3 @@ class Lake:
         if not vals or not self.exists(name):
             return None
         return self._impl.delete_where(spec, self.path(name), column, vals)
-
-
-# ---------------------------------------------------------------- native engine (needs the JARs)
-# Not exercised offline: its tests are marked delta_jars and skipped when the JARs are absent.
-
-
-def _sql_literal(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.datetime):
-        return f"TIMESTAMP'{value.isoformat(sep=' ')}'"
-    if isinstance(value, dt.date):
-        return f"DATE'{value.isoformat()}'"
-    if isinstance(value, int | float):
-        return repr(value)
-    text = str(value).replace("\\", "\\\\").replace("'", "\\'")
-    return f"'{text}'"
-
-
-def replace_where(values: Mapping[str, list[Any]]) -> str:
-    """SQL predicate for Delta's replaceWhere: AND over columns, IN per column, None as IS NULL."""
-    clauses = []
-    for col, vals in values.items():
-        parts = []
-        non_null = [v for v in vals if v is not None]
-        if non_null:
-            parts.append(f"`{col}` IN ({', '.join(_sql_literal(v) for v in non_null)})")
-        if len(non_null) < len(vals):
-            parts.append(f"`{col}` IS NULL")
-        clauses.append("(" + " OR ".join(parts) + ")")
-    return " AND ".join(clauses)
-
-
-@contextlib.contextmanager
-def _native_errors(path: str) -> Iterator[None]:
-    """Translate delta-spark's conflict and replaceWhere errors into the typed errors."""
-    from delta import exceptions as dx
-
-    conflicts = tuple(getattr(dx, n) for n in dx.__all__)
-    try:
-        yield
-    except conflicts as exc:
-        raise ConcurrentWriteError(f"concurrent commit on {path}: {exc}") from exc
-    except Exception as exc:
-        if "DELTA_REPLACE_WHERE_MISMATCH" in str(exc) or "does not conform" in str(exc):
-            raise PartitionMismatchError(f"{path}: {exc}") from exc
-        raise
-
-
-class NativeEngine:
-    """delta-spark: Delta itself enforces replaceWhere and resolves conflicts."""
-
-    name = "native"
-
-    def __init__(self, spark: SparkSession) -> None:
-        self.spark = spark
-
-    def _table(self, path: str) -> Any:
-        from delta.tables import DeltaTable
-
-        return DeltaTable.forPath(self.spark, path)
-
-    def exists(self, path: str) -> bool:
-        from delta.tables import DeltaTable
-
-        return bool(DeltaTable.isDeltaTable(self.spark, path))
-
-    def version(self, path: str, token: str | None = None) -> int | None:
-        """Latest version, or the version of the commit tagged with `token` (our userMetadata)."""
-        if not self.exists(path):
-            return None
-        rows = self._table(path).history(20).select("version", "userMetadata").collect()
-        tagged = [r["version"] for r in rows if token is not None and r["userMetadata"] == token]
-        return int(tagged[0] if tagged else max(r["version"] for r in rows))
-
-    def read(self, spec: TableSpec, path: str, version: int | None) -> DataFrame:
-        reader = self.spark.read.format("delta")
-        if version is not None:
-            reader = reader.option("versionAsOf", version)
-        return reader.load(path)
-
-    def create(self, spec: TableSpec, path: str) -> int:
-        from delta.tables import DeltaTable
-
-        with _native_errors(path):
-            builder = (
-                DeltaTable.createIfNotExists(self.spark).location(path).addColumns(spec.schema)
-            )
-            if spec.partition_by:
-                builder = builder.partitionedBy(*spec.partition_by)
-            builder.execute()
-        return self.version(path) or 0
-
-    def _save(self, spec: TableSpec, path: str, df: DataFrame, mode: str, **opts: str) -> int:
-        token = uuid.uuid4().hex
-        writer = df.write.format("delta").mode(mode).option("userMetadata", token)
-        for key, value in opts.items():
-            writer = writer.option(key, value)
-        with _native_errors(path):
-            writer.partitionBy(*spec.partition_by).save(path)
-        return self.version(path, token) or 0
-
-    def write(self, spec: TableSpec, path: str, df: DataFrame, mode: WriteMode) -> int:
-        return self._save(spec, path, df, mode)
-
-    def replace_partitions(
-        self, spec: TableSpec, path: str, df: DataFrame, values: dict[str, list[Any]]
-    ) -> int:
-        return self._save(spec, path, df, "overwrite", replaceWhere=replace_where(values))
-
-    def delete_where(
-        self, spec: TableSpec, path: str, column: str, values: list[Any]
-    ) -> int | None:
-        cond = isin(column, values)
-        if self.read(spec, path, None).filter(cond).isEmpty():
-            return None
-        with _native_errors(path):
-            self._table(path).delete(cond)
-        return self.version(path)
