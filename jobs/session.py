@@ -50,6 +50,8 @@ def build_session(config: SwayConfig) -> SparkSession:
         "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
         "spark.sql.sources.partitionOverwriteMode": "static",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
+        # The propagation checkpoints every few iterations; delete the files once unreferenced.
+        "spark.cleaner.referenceTracking.cleanCheckpoints": "true",
     }
     settings.update(config.spark.conf)
     for key, value in settings.items():
