@@ -57,7 +57,7 @@ def run(ctx: RunContext) -> StageReport:
         date,
         cfg.window.days,
         cfg.window.half_life_days,
-    )
+    ).persist()  # feeds both top_topics and topic_scores
     previous = {"delta_1d": 1, "delta_7d": 7}
     deltas = []
     for column, days in previous.items():
@@ -108,6 +108,7 @@ def run(ctx: RunContext) -> StageReport:
     finally:
         scores.unpersist()
         raw.unpersist()
+        weights.unpersist()
     counts = {"people": int(row["people"]), "active": int(row["active"] or 0)}
     return StageReport(
         counts=counts, inputs=inputs, outputs=outputs, details={"calibration_knots": len(raw_knots)}
