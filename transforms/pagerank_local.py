@@ -82,11 +82,13 @@ def pagerank_arrays(
     tol: float = 1e-10,
     max_iter: int = 100,
     initial: np.ndarray | None = None,
+    history: list[float] | None = None,
 ) -> tuple[np.ndarray, int, bool]:
     """Personalized PageRank of vertices 0..n-1: (ranks summing to 1, iterations, converged).
 
     prior: length n, >= 0, any scale (all zero -> uniform). initial: optional warm start of
     length n, any scale, NaN for vertices it does not know (they start at their prior mass).
+    history: when given, receives the L1 change of each iteration.
     """
     validate_params(alpha, tol, max_iter)
     if n == 0:
@@ -102,6 +104,8 @@ def pagerank_arrays(
         x_next = alpha * (p_t @ x + dangling_mass * p) + (1.0 - alpha) * p
         l1_change = float(np.abs(x_next - x).sum())
         x = x_next
+        if history is not None:
+            history.append(l1_change)
         log.debug("local pagerank iteration %d: l1 change %.3e", iteration, l1_change)
         if l1_change < n * tol:
             log.info("local pagerank converged after %d iterations (l1 %.3e)", iteration, l1_change)

@@ -1,0 +1,297 @@
+"""Propagation benchmark: our Spark PageRank engine against GraphX and scipy on one power-law graph.
+
+    python scripts/bench_propagation.py [--vertices 1000000 --edges 10000000 | --graph PATH]
+        [--seed 7] [--iterations 20] [--master 'local[2]'] [--json PATH] [--scaling]
+
+One run: the engine with unit weights and uniform prior (the problem GraphX and scipy solve too)
+and with weights and a prior, GraphX PageRank.run, scipy (pagerank_arrays, one thread), all for
+exactly --iterations iterations (tol 0); then warm start after a 1% edge change against a cold start
+(to --warm-tol); with --scaling, the weighted engine at several sizes and the log-log slope of its
+time against edges. Core time per edge-iteration = wall * cores / (edges * iterations). GraphX
+ranks sum to N and leak the dangling mass, so only their correlation with scipy's is reported.
+Times exclude loading (the engine's inputs are cached first, GraphX's load is reported apart) and
+follow an untimed warm-up of the JVM on a tiny graph.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"  # the scipy baseline is single-threaded (set before numpy loads BLAS)
+
+import numpy as np  # noqa: E402
+from pyspark import StorageLevel  # noqa: E402
+from pyspark.sql import DataFrame, SparkSession  # noqa: E402
+from pyspark.sql import functions as F  # noqa: E402
+
+if __package__ in (None, ""):  # run as a script: make the repo root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts import powerlaw_graph as plg  # noqa: E402
+from transforms.pagerank_local import pagerank_arrays  # noqa: E402
+
+
+def load_engine(name: str) -> tuple[str, Any]:
+    """(name, function): the blocked engine when present (auto), else the reference one."""
+    if name in ("auto", "blocked"):
+        try:
+            from transforms.pagerank_blocked import blocked_pagerank
+        except ImportError:
+            if name == "blocked":
+                raise
+        else:
+            return "blocked", blocked_pagerank
+    from transforms.propagation import personalized_pagerank
+
+    return "reference", personalized_pagerank
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--vertices", type=int, default=1_000_000)
+    ap.add_argument("--edges", type=int, default=10_000_000)
+    ap.add_argument("--graph", help="parquet edges (src, dst[, weight]) instead of generating")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--iterations", type=int, default=20, help="fixed, for the timing comparison")
+    ap.add_argument("--alpha", type=float, default=0.85)
+    ap.add_argument("--engine", choices=["auto", "blocked", "reference"], default="auto")
+    ap.add_argument("--master", default="local[2]")
+    ap.add_argument("--driver-memory", default="12g")
+    ap.add_argument("--partitions", type=int, help="shuffle and GraphX partitions (2 x cores)")
+    ap.add_argument("--checkpoint-every", type=int, default=5)
+    ap.add_argument("--no-graphx", action="store_true")
+    ap.add_argument("--no-warmup", action="store_true", help="skip the untimed JVM warm-up")
+    ap.add_argument("--no-warm", action="store_true", help="skip the warm-start comparison")
+    ap.add_argument("--change", type=float, default=0.01, help="edge fraction changed (warm)")
+    ap.add_argument("--warm-tol", type=float, default=1e-10)
+    ap.add_argument("--warm-max-iter", type=int, default=200)
+    ap.add_argument("--scaling", action="store_true", help="time the engine at --scaling-edges")
+    ap.add_argument("--scaling-edges", default="1000000,3000000,10000000")
+    ap.add_argument("--workdir", help="keep the graph files here (default: a temp dir, removed)")
+    ap.add_argument("--json", help="write the figures to this file")
+    return ap.parse_args(argv)
+
+
+def build_session(args: argparse.Namespace) -> SparkSession:
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    conf = {
+        "spark.driver.memory": args.driver_memory,
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.cleaner.referenceTracking.cleanCheckpoints": "true",
+    }
+    builder = SparkSession.builder.master(args.master).appName("sway-bench-propagation")
+    spark = builder.config(map=conf).getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+class Bench:
+    def __init__(self, spark: SparkSession, args: argparse.Namespace, work: Path):
+        self.spark, self.args, self.work = spark, args, work
+        self.engine_name, self.engine = load_engine(args.engine)
+        self.cores = spark.sparkContext.defaultParallelism
+        self.out: dict[str, Any] = {"engine": self.engine_name, "cores": self.cores}
+        self.scipy: dict[str, np.ndarray] = {}
+
+    def frames(self, graph: plg.Graph, tag: str) -> tuple[DataFrame, DataFrame]:
+        """(edges, prior) from parquet files, cached and counted (loading is not timed)."""
+        paths, level = plg.write_parquet(graph, self.work / tag), StorageLevel.MEMORY_AND_DISK
+        edges, prior = (self.spark.read.parquet(str(p)).persist(level) for p in paths)
+        edges.count(), prior.count()
+        return edges, prior
+
+    def run(self, edges, prior, *, tol, max_iter, initial=None) -> tuple[Any, float, dict | None]:
+        """(result, wall seconds, per-phase timings) of the engine, its ranks computed."""
+        timings: dict | None = {} if self.engine_name == "blocked" else None
+        kw = dict(alpha=self.args.alpha, tol=tol, max_iter=max_iter, initial=initial)
+        kw["checkpoint_every"] = self.args.checkpoint_every
+        if timings is not None:
+            kw["timings"] = timings
+        started = time.perf_counter()
+        result = self.engine(edges, prior, **kw)
+        result.ranks.agg(F.sum("rank")).first()  # computed, not just counted
+        return result, time.perf_counter() - started, timings
+
+    def warmup(self) -> None:
+        """JIT and class loading on a tiny graph, untimed, for the engine and GraphX alike."""
+        tiny = plg.power_law_graph(500, 2500, self.args.seed)
+        edges, prior = self.frames(tiny, "warmup")
+        self.run(edges, prior, tol=0.0, max_iter=2)
+        edges.unpersist(), prior.unpersist()
+        if not self.args.no_graphx:
+            self.graphx(tiny, 2, "warmup")
+
+    def graphx(self, graph: plg.Graph, iterations: int, tag: str):
+        parts, reset = self.args.partitions or 2 * self.cores, 1.0 - self.args.alpha
+        return plg.graphx_pagerank(self.spark, graph, self.work / tag, iterations, reset, parts)
+
+    def compare_graphx(self, graph: plg.Graph) -> None:
+        out, n_iter = self.out, self.args.iterations
+        out["graphx_load_s"], out["graphx_s"], gx = self.graphx(graph, n_iter, "graphx")
+        out.update(graphx_iterations=n_iter, **plg.graphx_agreement(gx, self.scipy["unit"]))
+        print(
+            f"graphx: load {out['graphx_load_s']:.2f}s, rank sum {out['graphx_rank_sum']:.6g}, "
+            f"pearson {out['graphx_pearson']:.6f}, spearman {out['graphx_spearman']:.6f} vs scipy;"
+            f" max |normalized - scipy| {out['graphx_max_abs_diff']:.2e} (other dangling rule)"
+        )
+
+    def timed_comparison(self, graph: plg.Graph) -> None:
+        a, out, n_iter = self.args, self.out, self.args.iterations
+        unit, weighted = (np.ones(graph.m), np.ones(graph.n)), (graph.weight, graph.prior)
+        for tag, (weight, prior) in {"unit": unit, "weighted": weighted}.items():
+            arrays, started = (graph.src, graph.dst, weight, graph.n, prior), time.perf_counter()
+            x, iters, _ = pagerank_arrays(*arrays, alpha=a.alpha, tol=0.0, max_iter=n_iter)
+            self.scipy[tag], out[f"scipy_{tag}_s"] = x, time.perf_counter() - started
+            out[f"scipy_{tag}_iterations"] = iters
+        edges, prior = self.frames(graph, "graph")
+        for tag in ("unit", "weighted"):
+            e = edges if tag == "weighted" else edges.withColumn("weight", F.lit(1.0))
+            p = prior if tag == "weighted" else prior.withColumn("prior", F.lit(1.0))
+            result, wall, timings = self.run(e, p, tol=0.0, max_iter=n_iter)
+            got = plg.ranks_vector(result.ranks, graph.ids)
+            out[f"engine_{tag}_s"], out[f"engine_{tag}_iterations"] = wall, result.iterations
+            out[f"engine_{tag}_timings"] = timings
+            out[f"max_abs_diff_{tag}"] = plg.normalized_diff(got, self.scipy[tag])
+            out[f"missing_{tag}"] = int(np.isnan(got).sum())
+        edges.unpersist(), prior.unpersist()
+        if not a.no_graphx:
+            self.compare_graphx(graph)
+        out.update(
+            engine_s=out["engine_unit_s"], iterations=out["engine_unit_iterations"],
+            scipy_s=out["scipy_unit_s"], ratio_scipy=out["engine_unit_s"] / out["scipy_unit_s"],
+            ratio_graphx=out["engine_unit_s"] / out["graphx_s"] if "graphx_s" in out else None,
+            max_abs_diff=max(out["max_abs_diff_unit"], out["max_abs_diff_weighted"]),
+        )  # fmt: skip
+        self.print_table(graph, n_iter)
+
+    def print_table(self, graph: plg.Graph, n_iter: int) -> None:
+        out, gx = self.out, self.out.get("graphx_s")
+        print(f"\n{graph.n:,} vertices, {graph.m:,} edges, {n_iter} iterations each")
+        head = ("run", "wall s", "cores", "core-ns/edge-iter", "/graphx", "/scipy")
+        print("{:<16}{:>9}{:>6}{:>19}{:>9}{:>8}".format(*head))
+        for name, wall, cores in [
+            ("engine unit", out["engine_unit_s"], self.cores),
+            ("engine weighted", out["engine_weighted_s"], self.cores), ("graphx", gx, self.cores),
+            ("scipy unit", out["scipy_unit_s"], 1), ("scipy weighted", out["scipy_weighted_s"], 1),
+        ]:  # fmt: skip
+            ns = plg.core_ns(wall, cores, graph.m, n_iter)
+            out[f"ns_per_edge_iteration_{name.replace(' ', '_')}"] = ns
+            if wall is not None:
+                vs_gx = f"{wall / gx:.2f}" if gx else "-"
+                vs_scipy = wall / out["scipy_s"]
+                print(f"{name:<16}{wall:>9.2f}{cores:>6}{ns:>19.1f}{vs_gx:>9}{vs_scipy:>8.2f}")
+        print(
+            f"max |normalized rank - scipy|: unit {out['max_abs_diff_unit']:.3e}, "
+            f"weighted {out['max_abs_diff_weighted']:.3e}"
+        )
+        for tag in ("unit", "weighted"):
+            plg.print_timings(f"engine {tag}", out[f"engine_{tag}_timings"])
+
+    def warm_start(self, graph: plg.Graph) -> None:
+        a, out = self.args, self.out
+        until = dict(tol=a.warm_tol, max_iter=a.warm_max_iter)
+        changed = plg.perturb(graph, a.change, a.seed)
+        edges, prior = self.frames(graph, "graph")
+        cold, cold_s, _ = self.run(edges, prior, **until)
+        saved = str(self.work / "ranks_cold")
+        cold.ranks.write.mode("overwrite").parquet(saved)  # yesterday's ranks, as from the table
+        yesterday = plg.ranks_vector(cold.ranks, graph.ids)
+        edges.unpersist(), prior.unpersist()
+        edges, prior = self.frames(changed, "changed")
+        warm, warm_s, _ = self.run(edges, prior, initial=self.spark.read.parquet(saved), **until)
+        got = plg.ranks_vector(warm.ranks, changed.ids)
+        edges.unpersist(), prior.unpersist()
+        arrays = (changed.src, changed.dst, changed.weight, changed.n, changed.prior)
+        want, scipy_warm, _ = pagerank_arrays(*arrays, alpha=a.alpha, initial=yesterday, **until)
+        _, scipy_cold, _ = pagerank_arrays(*arrays, alpha=a.alpha, **until)
+        out.update(
+            cold_iterations=cold.iterations, cold_converged=cold.converged, cold_s=cold_s,
+            warm_iterations=warm.iterations, warm_converged=warm.converged, warm_s=warm_s,
+            scipy_cold_iterations=scipy_cold, scipy_warm_iterations=scipy_warm,
+            warm_max_abs_diff=plg.normalized_diff(got, want),
+        )  # fmt: skip
+        print(
+            f"\nwarm start after a {a.change:.0%} edge change, to tol {a.warm_tol:g}: cold "
+            f"{cold.iterations} iterations {cold_s:.1f}s, warm {warm.iterations} iterations "
+            f"{warm_s:.1f}s (scipy on the changed graph: cold {scipy_cold}, warm {scipy_warm}); "
+            f"warm result vs scipy's: max |diff| {out['warm_max_abs_diff']:.2e}"
+        )
+
+    def scaling(self, sizes: list[int]) -> None:
+        a, points = self.args, []
+        for m in sizes:
+            if m == self.out["edges"] and not a.graph and "engine_weighted_s" in self.out:
+                wall = self.out["engine_weighted_s"]  # this graph was timed already
+            else:
+                graph = plg.power_law_graph(max(2, round(m * a.vertices / a.edges)), m, a.seed)
+                edges, prior = self.frames(graph, f"scaling_{m}")
+                del graph
+                _, wall, _ = self.run(edges, prior, tol=0.0, max_iter=a.iterations)
+                edges.unpersist(), prior.unpersist()
+            ns = plg.core_ns(wall, self.cores, m, a.iterations)
+            points.append({"edges": m, "engine_s": wall, "ns_per_edge_iteration": ns})
+            print(f"scaling (weighted engine): {m:>11,} edges {wall:8.2f}s {ns:8.1f} core-ns/e-i")
+        x, y = np.log([p["edges"] for p in points]), np.log([p["engine_s"] for p in points])
+        self.out["scaling"] = points
+        self.out["slope"] = float(np.polyfit(x, y, 1)[0]) if len(points) > 1 else None
+        print(f"scaling: log-log slope of time vs edges {self.out['slope']}")
+
+
+def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> dict[str, Any]:
+    """Run the benchmark; `spark`: an existing session to use (kept), else one is built."""
+    args = parse_args(argv)
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="sway-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    session = spark or build_session(args)
+    if spark is None or session.sparkContext.getCheckpointDir() is None:
+        session.sparkContext.setCheckpointDir(str(work / "checkpoints"))
+    if args.partitions or spark is None:  # a given session keeps its own unless told
+        partitions = args.partitions or 2 * session.sparkContext.defaultParallelism
+        session.conf.set("spark.sql.shuffle.partitions", str(partitions))
+    try:
+        bench = Bench(session, args, work)
+        started = time.perf_counter()
+        graph = (
+            plg.read_parquet(args.graph, args.seed) if args.graph
+            else plg.power_law_graph(args.vertices, args.edges, args.seed)
+        )  # fmt: skip
+        dangling = int((np.bincount(graph.src, minlength=graph.n) == 0).sum())
+        bench.out.update(vertices=graph.n, edges=graph.m, dangling=dangling)
+        print(
+            f"engine: {bench.engine_name}; graph: {graph.n:,} vertices ({dangling:,} dangling), "
+            f"{graph.m:,} edges, built in {time.perf_counter() - started:.1f}s"
+        )
+        if not args.no_warmup:
+            bench.warmup()
+        bench.timed_comparison(graph)
+        if not args.no_warm:
+            bench.warm_start(graph)
+        del graph
+        if args.scaling:
+            bench.scaling([int(float(s)) for s in args.scaling_edges.split(",")])
+        result = plg.plain(bench.out)
+        if args.json:
+            Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+        return result
+    finally:
+        if spark is None:
+            session.stop()
+        if not args.workdir:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.ERROR)  # tol 0 runs end at max_iter on purpose: no warnings
+    main()
