@@ -88,9 +88,14 @@ class PriorConfig:
         _positive("prior.young_account_factor", self.young_account_factor)
 
 
+PROPAGATION_ENGINES = ("auto", "blocked", "reference", "single")
+
+
 @dataclass(frozen=True)
 class PropagationConfig:
     engine: str
+    single_max_edges: int
+    blocks: int | None
     alpha: float
     tol: float
     max_iter: int
@@ -98,7 +103,13 @@ class PropagationConfig:
     warm_start: bool
 
     def __post_init__(self) -> None:
-        _one_of("propagation.engine", self.engine, ("reference",))
+        _one_of("propagation.engine", self.engine, PROPAGATION_ENGINES)
+        if self.single_max_edges < 0:
+            raise ConfigError(
+                f"propagation.single_max_edges must be >= 0, got {self.single_max_edges}"
+            )
+        if self.blocks is not None:
+            _positive("propagation.blocks", self.blocks)
         if not 0.0 < self.alpha < 1.0:
             raise ConfigError(f"propagation.alpha must lie in (0, 1), got {self.alpha}")
         _positive("propagation.tol", self.tol)

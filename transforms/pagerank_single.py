@@ -49,7 +49,8 @@ def single_machine_pagerank(
     ids = _column(vertices, "person_id", np.int64)
     order = np.argsort(ids, kind="stable")
     ids, priors = ids[order], _column(vertices, "value", np.float64)[order]
-    first = np.r_[True, ids[1:] != ids[:-1]]  # a repeated person keeps one prior
+    first = np.ones(ids.size, dtype=bool)
+    first[1:] = ids[1:] != ids[:-1]  # a repeated person keeps one prior
     ids, priors = ids[first], priors[first]
     index = pd.Index(ids)
     graph = typed_edges(edges).toArrow()

@@ -1,0 +1,236 @@
+"""The blocked engine and the single-machine path against networkx, pagerank_local and the
+reference engine; the kernels alone on numpy; the iteration plan (tiles read in place).
+
+One "case" graph carries every shape that matters: the hand graph of test_propagation (a hub most
+vertices point to, dangling vertices, a vertex without prior, isolated vertices with and without
+prior), a random weighted graph, a vertex that reacts to 150 others (out-hub), edges touching
+unknown people and a zero weight; ids are 64-bit and not dense.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from pyspark.sql.functions import col, hash, lit, pmod
+from test_propagation import (
+    BIG,
+    HAND_EDGES,
+    HAND_PRIOR,
+    NOISE,
+    assert_close,
+    collected,
+    frames,
+    local_pagerank,
+    nx_pagerank,
+    random_graph,
+    shuffles,
+    warm_start_case,
+)
+
+from transforms import pagerank_blocked
+from transforms import pagerank_blocks as blk
+from transforms import pagerank_tiles as tiles
+from transforms.pagerank_blocked import blocked_pagerank
+from transforms.pagerank_single import single_machine_pagerank
+from transforms.propagation import personalized_pagerank
+
+SHIFT = 10**6  # the random graph's ids, apart from the hand graph's
+
+
+def case_graph() -> tuple[list, dict[int, float]]:
+    edges, prior = random_graph(7, n=120, m=700)
+    edges = [(s + SHIFT, d + SHIFT, w) for s, d, w in edges]
+    prior = {v + SHIFT: p for v, p in prior.items()}
+    hub = BIG + SHIFT - 1  # reacts to 150 people, with a prior
+    edges += [(hub, v, 1.0 + (v % 3)) for v in list(prior)[:150] if v != hub]
+    return HAND_EDGES + edges, {**HAND_PRIOR, **prior, hub: 1.0}
+
+
+# ------------------------------------------------------------------------ kernels (numpy only)
+def test_blob_round_trip():
+    fields = {"a": np.arange(5, dtype=np.int32), "b": np.linspace(0, 1, 3), "c": 2.5, "d": 7}
+    cell = pa.array([blk.encode(**fields)], pa.binary())[0]
+    got = blk.decode(cell)
+    assert got["c"] == 2.5 and got["d"] == 7
+    assert np.array_equal(got["a"], fields["a"]) and got["a"].dtype == np.int32
+    assert np.array_equal(got["b"], fields["b"])
+
+
+def test_tile_weights_are_stored_narrow_but_exact():
+    rows, bounds = np.arange(2, dtype=np.int32), np.array([0, 2], np.int64)
+    indptr, cols = np.array([0, 1, 2], np.int32), np.array([0, 1], np.int32)
+    unit = blk.Tile.of(rows, bounds, indptr, cols, np.array([2.0, 2.0]))
+    exact = blk.Tile.of(rows, bounds, indptr, cols, np.array([0.5, 3.0]))
+    full = blk.Tile.of(rows, bounds, indptr, cols, np.array([0.1, 3.0]))
+    assert unit.data is None and unit.const == 2.0
+    assert exact.data.dtype == np.float32 and full.data.dtype == np.float64
+    x = np.array([1.0, 10.0])
+    for tile, want in [(unit, [2.0, 20.0]), (exact, [0.5, 30.0]), (full, [0.1, 30.0])]:
+        decoded = blk.Tile.decoded(pa.array([tile.blob()], pa.binary())[0])
+        assert np.allclose(decoded.multiply(x), want, rtol=0, atol=1e-15)
+
+
+def test_tiles_push_the_transition_product():
+    """Small tiles (rows split across them), duplicate edges, several destination blocks: the
+    partials of all tiles add up to the product with the dense matrix."""
+    rng = np.random.default_rng(3)
+    offsets = np.array([0, 4, 4, 9, 15])  # block 1 has no vertices
+    n_src, edges = 6, 40
+    cols, dst = rng.integers(0, n_src, edges), rng.integers(0, 15, edges)
+    cols[:3], dst[:3] = 2, 11  # the same edge three times
+    weight = rng.uniform(0.1, 2.0, edges)
+    made = tiles.make_tiles(cols, dst, weight, offsets, tile_edges=7)
+    assert len(made) == 6
+    x = rng.uniform(size=n_src)
+    keys, sizes = [10, 11, 12, 13], np.diff(offsets).tolist()
+    got = np.zeros(15)
+    for row in blk.push(made, x, keys, sizes):
+        fields = blk.decode(pa.array([row["blob"]], pa.binary())[0])
+        block = keys.index(row["key"])
+        local = fields.get("idx", np.arange(sizes[block]))
+        np.add.at(got, offsets[block] + local, fields["vals"])
+    want = np.zeros(15)
+    np.add.at(want, dst, weight * x[cols])
+    assert np.allclose(got, want, rtol=0, atol=1e-14)
+
+
+@pytest.mark.parametrize(("blocks", "partitions"), [(2, 2), (3, 2), (8, 2), (12, 4), (7, 7)])
+def test_partition_keys_spread_blocks(blocks, partitions):
+    keys = blk.partition_keys(blocks, partitions)
+    assert len(set(keys)) == blocks
+    assert [blk.spark_partition(k, partitions) for k in keys] == [
+        b % partitions for b in range(blocks)
+    ]
+
+
+def test_spark_partition_is_sparks_hash_partitioner(spark):
+    frame = spark.range(50).select(col("id").cast("int").alias("key"))
+    got = frame.select("key", pmod(hash("key"), lit(7)).alias("p")).collect()
+    assert all(blk.spark_partition(row["key"], 7) == row["p"] for row in got)
+
+
+# ------------------------------------------------------------------------------ Spark engines
+@pytest.mark.parametrize("blocks", [1, 3, 7])
+def test_blocked_matches_networkx(spark, blocks):
+    """Converged to networkx's fixed point, for several block counts (with 7 blocks some hold
+    no edge; with 2 partitions the blocks share cores); timings filled in."""
+    edge_list, prior_map = case_graph()
+    edges, prior = frames(spark, edge_list + NOISE, prior_map)
+    timings: dict = {}
+    result = blocked_pagerank(edges, prior, tol=1e-13, max_iter=200, blocks=blocks, timings=timings)
+    _, iterations, _ = local_pagerank(edge_list, prior_map, tol=1e-13, max_iter=200)
+    assert result.converged and result.iterations == iterations == len(result.history)
+    got = collected(result.ranks)
+    assert_close(got, nx_pagerank(edge_list, prior_map, tol=1e-13, max_iter=200))
+    assert got[BIG + 10] == 0.0  # isolated, no prior
+    assert set(timings) == {"relabel", "setup", "iterations", "finalize", "total"}
+    assert len(timings["iterations"]) == iterations
+
+
+def test_single_blocked_and_reference_agree_step_by_step(spark):
+    """Stopped at max_iter (not converged): the three engines and pagerank_local hold the same
+    ranks and the same L1 history."""
+    edge_list, prior_map = case_graph()
+    edges, prior = frames(spark, edge_list + NOISE, prior_map)
+    kw = dict(tol=1e-13, max_iter=3)
+    results = {
+        "blocked": blocked_pagerank(edges, prior, blocks=2, **kw),
+        "single": single_machine_pagerank(edges, prior, **kw),
+        "reference": personalized_pagerank(edges, prior, checkpoint_every=2, **kw),
+    }
+    want, _, _ = local_pagerank(edge_list, prior_map, **kw)
+    history = results["reference"].history
+    for result in results.values():
+        assert (result.iterations, result.converged) == (3, False)
+        assert_close(collected(result.ranks), want, atol=1e-13)
+        assert result.history == pytest.approx(history, abs=1e-13)
+
+
+def test_warm_start_reaches_the_fixed_point_sooner(spark):
+    edge_list, prior_map, yesterday = warm_start_case()
+    edges, prior = frames(spark, edge_list, prior_map)
+    # A null rank is no rank (like a missing one); a negative one counts as 0.
+    rows = [*yesterday.items(), (BIG + 11, None)]
+    initial = spark.createDataFrame(rows, "person_id long, rank double")
+    kw = dict(tol=1e-11, max_iter=100, initial=initial)
+    _, cold_iterations, _ = local_pagerank(edge_list, prior_map, tol=1e-11, max_iter=100)
+    _, warm_iterations, _ = local_pagerank(
+        edge_list, prior_map, initial=yesterday, tol=1e-11, max_iter=100
+    )
+    want = nx_pagerank(edge_list, prior_map, tol=1e-13)
+    for result in (
+        blocked_pagerank(edges, prior, **kw),
+        single_machine_pagerank(edges, prior, **kw),
+    ):
+        assert result.converged and result.iterations == warm_iterations < cold_iterations
+        assert_close(collected(result.ranks), want)
+
+
+def test_empty_prior(spark):
+    edges, prior = frames(spark, HAND_EDGES, {})
+    for engine in (blocked_pagerank, single_machine_pagerank):
+        result = engine(edges, prior)
+        assert (result.iterations, result.converged, result.history) == (0, True, [])
+        assert result.ranks.count() == 0
+
+
+def test_a_failed_iteration_resumes_from_the_last_checkpoint(spark, monkeypatch):
+    """The 4th iteration's job fails once (as on a lost executor): the run resumes from the
+    reliable checkpoint of iteration 2 and ends where an undisturbed run does."""
+    calls = {"n": 0}
+    totals = pagerank_blocked._totals
+
+    def flaky(frame, keys, *columns):
+        calls["n"] += 1
+        if calls["n"] == 5:  # setup, iterations 1, 2, 3, then 4; redone: 3, 4, then 5
+            raise RuntimeError("executor lost")
+        return totals(frame, keys, *columns)
+
+    monkeypatch.setattr(pagerank_blocked, "_totals", flaky)
+    edge_list, prior_map = random_graph(5)
+    edges, prior = frames(spark, edge_list, prior_map)
+    result = blocked_pagerank(edges, prior, tol=1e-13, max_iter=5, checkpoint_every=2)
+    assert calls["n"] == 8 and (result.iterations, len(result.history)) == (5, 5)
+    want, _, _ = local_pagerank(edge_list, prior_map, tol=1e-13, max_iter=5)
+    assert_close(collected(result.ranks), want, atol=1e-13)
+
+
+def _cogroup(plan):
+    """The FlatMapCoGroupsInArrow node of an executed plan."""
+    stack = [plan]
+    while stack:
+        node = stack.pop()
+        if node.nodeName() == "FlatMapCoGroupsInArrow":
+            return node
+        children = node.children()
+        stack.extend(children.apply(i) for i in range(children.size()))
+    raise AssertionError("no cogroup in the plan")
+
+
+def test_iterations_read_the_tiles_in_place(spark, monkeypatch):
+    """Each iteration's query: the tiles' side of the cogroup is the cached graph as laid out at
+    setup (no exchange, no sort); the only exchange moves the messages (block vectors)."""
+    plans = []
+    edges, prior = frames(spark, HAND_EDGES, HAND_PRIOR)
+    frame_class = type(edges)  # pyspark's classic DataFrame, a subclass of the public one
+    checkpoint = frame_class.localCheckpoint
+
+    def spy(self, *args, **kwargs):
+        plans.append((self._jdf.queryExecution().executedPlan(), self))
+        return checkpoint(self, *args, **kwargs)
+
+    monkeypatch.setattr(frame_class, "localCheckpoint", spy)
+    blocked_pagerank(edges, prior, tol=0.0, max_iter=3, blocks=2)
+    assert len(plans) == 3
+    for number, (plan, frame) in enumerate(plans, start=1):
+        tiles_side = _cogroup(plan).children().apply(0).toString()
+        # What runs is above the cache; below it is how the tiles were built once, at setup.
+        executed = tiles_side.split("InMemoryRelation")[0]
+        assert "InMemoryTableScan" in executed
+        assert "Exchange" not in executed and "Sort " not in executed
+        moved = shuffles(frame)
+        if number == 1:  # the first messages are cached with the tiles, laid out alike
+            assert moved == []
+        else:
+            assert len(moved) == 1 and moved[0].startswith("hashpartitioning(key#")
