@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from jobs.typed_tree import NOT_IN_TREE, ConfigError, build
+from transforms.scoring import COMPONENTS as SCORE_COMPONENTS
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 BASE_CONF = CONF_DIR / "base.yaml"
@@ -65,10 +66,33 @@ class WindowConfig:
 class EdgesConfig:
     pair_unit: float
     selectivity_scale: float
+    reciprocal_keep: float
+    burst_cap: float
+    burst_floor: float
+    trusted_reactor: float
 
     def __post_init__(self) -> None:
         _positive("edges.pair_unit", self.pair_unit)
         _positive("edges.selectivity_scale", self.selectivity_scale)
+        if not 0.0 <= self.reciprocal_keep <= 1.0:
+            raise ConfigError(
+                f"edges.reciprocal_keep must lie in [0, 1], got {self.reciprocal_keep}"
+            )
+        _positive("edges.burst_cap", self.burst_cap)
+        _positive("edges.burst_floor", self.burst_floor)
+        _positive("edges.trusted_reactor", self.trusted_reactor)
+
+
+@dataclass(frozen=True)
+class EndorsementsConfig:
+    network: str
+    action: str
+    per_giver_per_day: int
+    repeat_days: int
+
+    def __post_init__(self) -> None:
+        _positive("endorsements.per_giver_per_day", self.per_giver_per_day)
+        _positive("endorsements.repeat_days", self.repeat_days)
 
 
 @dataclass(frozen=True)
@@ -120,13 +144,17 @@ class PropagationConfig:
 @dataclass(frozen=True)
 class ScoreConfig:
     weights: dict[str, float]
+    followers_per_reactor: float
+    top_engagers: int
     top_topics: int
     min_reaction_signal: float
 
     def __post_init__(self) -> None:
-        expected = {"influence", "reactions", "offline", "audience", "ratio"}
+        expected = set(SCORE_COMPONENTS)  # the terms of the raw score
         if set(self.weights) != expected:
             raise ConfigError(f"score.weights must have exactly the keys {sorted(expected)}")
+        _positive("score.followers_per_reactor", self.followers_per_reactor)
+        _positive("score.top_engagers", self.top_engagers)
 
 
 @dataclass(frozen=True)
@@ -157,6 +185,7 @@ class SwayConfig:
     window: WindowConfig
     networks: dict[str, dict[str, float]]
     edges: EdgesConfig
+    endorsements: EndorsementsConfig
     prior: PriorConfig
     propagation: PropagationConfig
     score: ScoreConfig

@@ -8,7 +8,13 @@ import math
 import pytest
 
 from transforms.aggregates import daily_pairs, daily_topics
-from transforms.edges import decayed_pair_networks, engagement_edges, network_signals
+from transforms.edges import (
+    burst_factors,
+    decayed_pair_networks,
+    discount_reciprocal,
+    engagement_edges,
+    network_signals,
+)
 from transforms.schemas import DAILY_PAIRS, ENGAGEMENTS
 
 D = dt.date(2026, 11, 20)
@@ -38,6 +44,18 @@ def _pairs(spark, rows):
     return spark.createDataFrame(rows, DAILY_PAIRS.schema)
 
 
+def _trust(spark, people, trust=1.0, **others):
+    rows = [(p, trust) for p in people] + [(p, t) for p, t in others.items()]
+    return spark.createDataFrame(rows, "person_id long, trust double")
+
+
+def _signals(spark, pairs, trust):
+    return {
+        (r.person_id, r.network): r
+        for r in network_signals(pairs, D, 1.0, 50.0, trust, 1.0).collect()
+    }
+
+
 def test_window_decay_diminishing_returns_and_selectivity(spark):
     rows = [
         (D, 1, 2, "twitter", "retweet", 2, 1),
@@ -63,8 +81,8 @@ def test_window_decay_diminishing_returns_and_selectivity(spark):
         }
     )
     signals = {
-        (r.person_id, r.network): (r.signal, r.reactors)
-        for r in network_signals(pairs, D, 1.0, 50.0).collect()
+        key: (r.signal, r.reactors)
+        for key, r in _signals(spark, pairs, _trust(spark, [1, 4])).items()
     }
     assert signals[(2, "twitter")][0] == pytest.approx(
         math.log1p(2.5) * sel1 + math.log1p(1.0) * sel4
@@ -77,5 +95,62 @@ def test_many_reactors_beat_one_repeated_reactor(spark):
     one_fan = [(D, 1, 100, "twitter", "retweet", 100, 100)]
     many_fans = [(D, k, 200, "twitter", "retweet", 1, 1) for k in range(1, 101)]
     pairs = decayed_pair_networks(_pairs(spark, one_fan + many_fans), D, 90, 30.0, NETWORKS)
-    signal = {r.person_id: r.signal for r in network_signals(pairs, D, 1.0, 50.0).collect()}
+    trust = _trust(spark, range(1, 101))
+    signal = {person: r.signal for (person, _), r in _signals(spark, pairs, trust).items()}
     assert signal[200] > 10 * signal[100]
+
+
+def test_untrusted_reactors_count_by_their_trust(spark):
+    """Bot farm: 50 reactors of trust 0.01 give a hundredth of what 50 trusted ones give; a
+    reactor with no prior row (not scorable) gives nothing; trust above 1 counts as 1."""
+    bots = [(D, k, 300, "twitter", "retweet", 1, 1) for k in range(1, 51)]
+    fans = [(D, k, 400, "twitter", "retweet", 1, 1) for k in range(51, 101)]
+    stranger = [(D, 999, 400, "twitter", "retweet", 1, 1)]
+    pairs = decayed_pair_networks(_pairs(spark, bots + fans + stranger), D, 90, 30.0, NETWORKS)
+    trust = spark.createDataFrame(
+        [(k, 0.01) for k in range(1, 51)] + [(k, 3.0) for k in range(51, 101)],
+        "person_id long, trust double",
+    )
+    rows = {person: r for (person, _), r in _signals(spark, pairs, trust).items()}
+    assert rows[300].signal == pytest.approx(rows[400].signal / 100)
+    assert rows[300].reactions == pytest.approx(0.5) and rows[400].reactions == pytest.approx(50)
+    assert rows[400].reactors == 50
+
+
+def test_burst_days_count_at_most_cap_times_the_median_day(spark):
+    """Target 2 gets 2 retweets a day for 4 days, then 100 on one day: with cap 3 that day
+    counts 6 (3 x the median of 2, 2, 2, 2, 100, above the floor of 5); target 3's single day
+    is its own median."""
+    days = [D - dt.timedelta(days=k) for k in range(1, 5)]
+    steady = [(day, 1, 2, "twitter", "retweet", 2, 1) for day in days]
+    burst = [(D, 10 + k, 2, "twitter", "retweet", 1, 1) for k in range(100)]
+    small = [(D, 1, 3, "twitter", "retweet", 8, 1)]
+    frame = _pairs(spark, steady + burst + small)
+    factors = {
+        (r.event_date, r.target_person_id): r.burst_factor
+        for r in burst_factors(frame, NETWORKS, 3.0, 5.0).collect()
+    }
+    assert factors[(D, 2)] == pytest.approx(6 / 100)
+    assert factors[(days[0], 2)] == 1.0 and factors[(D, 3)] == 1.0
+    decayed = decayed_pair_networks(frame, D, 90, 30.0, NETWORKS, burst_cap=3.0, burst_floor=5.0)
+    burst_raw = sum(r.raw for r in decayed.where("dst = 2 and src >= 10").collect())
+    assert burst_raw == pytest.approx(6.0)
+
+
+def test_mutual_reactions_count_reciprocal_keep(spark):
+    """1 and 2 react to each other (4 and 1 weighted reactions): the mutual part, 1, counts
+    0.25. 3 -> 1 is one-way and counts fully."""
+    rows = [
+        (D, 1, 2, "twitter", "retweet", 4, 1),
+        (D, 2, 1, "twitter", "retweet", 1, 1),
+        (D, 3, 1, "twitter", "retweet", 5, 1),
+    ]
+    pairs = decayed_pair_networks(_pairs(spark, rows), D, 90, 30.0, NETWORKS)
+    factors = {(r.src, r.dst): r.mutual_factor for r in discount_reciprocal(pairs, 0.25).collect()}
+    assert factors == pytest.approx({(1, 2): (4 - 0.75) / 4, (2, 1): 0.25, (3, 1): 1.0})
+    discounted = discount_reciprocal(pairs, 0.25)
+    edges = {(r.src, r.dst): r.weight for r in engagement_edges(discounted, D, 1.0, 50.0).collect()}
+    selectivity = {1: (1 + 4 / 50) ** -0.5, 2: (1 + 1 / 50) ** -0.5, 3: (1 + 5 / 50) ** -0.5}
+    assert edges[(2, 1)] == pytest.approx(math.log1p(0.25) * selectivity[2])
+    assert edges[(1, 2)] == pytest.approx(math.log1p(3.25) * selectivity[1])
+    assert edges[(3, 1)] == pytest.approx(math.log1p(5.0) * selectivity[3])

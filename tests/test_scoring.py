@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import numpy as np
@@ -10,32 +11,49 @@ import pytest
 from transforms.calibration import calibrated, fit_knots, target_mean
 from transforms.scoring import network_parts, percentiles, raw_scores, score_deltas, scored
 
-WEIGHTS = {"influence": 1.0, "reactions": 0.6, "offline": 0.4, "audience": 0.05, "ratio": 0.1}
+WEIGHTS = {
+    "influence": 1.0,
+    "reactions": 0.6,
+    "engagement_rate": 0.3,
+    "offline": 0.4,
+    "audience": 0.05,
+    "ratio": 0.1,
+}
 TARGETS = [[0.0, 14.0], [0.5, 41.0], [0.8, 52.0], [0.95, 63.0], [0.99, 77.0], [0.999, 89.0]]
 
 
 def test_raw_score_hand_computed(spark):
+    day = dt.date(2026, 11, 20)
     ranks = spark.createDataFrame([(1, 0.5), (2, 0.25), (3, 0.25)], "person_id long, rank double")
     signals = spark.createDataFrame(
-        [(1, "twitter", 2.0), (1, "facebook", 1.0)], "person_id long, network string, signal double"
+        [(1, "twitter", 2.0, 3, 4.0), (1, "facebook", 1.0, 1, 2.0)],
+        "person_id long, network string, signal double, reactors long, reactions double",
     )
     prior = spark.createDataFrame([(1, 0.7), (2, 0.0), (3, 0.0)], "person_id long, offline double")
+    created = dt.datetime(2026, 8, 12)  # 100 days before `day`
     accounts = spark.createDataFrame(
-        [(1, 99, 9)], "person_id long, followers_count long, following_count long"
+        [(1, 99, 9, 100, created), (2, 100_000, 10, 0, created)],
+        "person_id long, followers_count long, following_count long, posts_count long, "
+        "created_at timestamp",
     )
-    rows = {
-        r.person_id: r for r in raw_scores(ranks, signals, prior, accounts, 3, WEIGHTS).collect()
+    frame = raw_scores(ranks, signals, prior, accounts, 3, WEIGHTS, day, 10.0, 100.0)
+    rows = {r.person_id: r for r in frame.collect()}
+    # 100 posts in 100 days, 10 decayed days: 10 posts drew 6 trusted reactions.
+    parts = {
+        "influence": math.log(1.5),
+        "reactions": 0.6 * math.log1p(3.0),
+        "engagement_rate": 0.3 * math.log1p(6.0 / 11.0),
+        "offline": 0.4 * 0.7,
+        "audience": 0.05 * math.log1p(99),  # 99 <= 100 * (4 reactors + 1): all count
+        "ratio": 0.1 * min(math.log(100 / 10), 2),
     }
-    expected = (
-        math.log(1.5)
-        + 0.6 * math.log1p(3.0)
-        + 0.4 * 0.7
-        + 0.05 * math.log1p(99)
-        + 0.1 * min(math.log(100 / 10), 2)
-    )
-    assert rows[1].raw == pytest.approx(expected)
+    assert rows[1].raw == pytest.approx(sum(parts.values()))
+    assert {name: rows[1][name] for name in parts} == pytest.approx(parts)
     assert rows[1].active and not rows[2].active
-    assert rows[2].raw == pytest.approx(math.log(0.75))
+    # Bought followers: nobody reacts, so 100 of the 100,000 count (100 per reactor + 1).
+    assert rows[2].audience == pytest.approx(0.05 * math.log1p(100))
+    assert rows[2].ratio == pytest.approx(0.1 * min(math.log(101 / 11), 2))
+    assert rows[3].raw == pytest.approx(math.log(0.75))
 
 
 def test_target_distribution_has_mean_40():

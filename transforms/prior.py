@@ -66,7 +66,9 @@ def offline_influence(people: DataFrame, accounts: DataFrame) -> DataFrame:
 def teleport_prior(
     accounts: DataFrame, people: DataFrame, scorable: DataFrame, score_date: dt.date, cfg
 ) -> DataFrame:
-    """score_date, person_id, prior (> 0, unnormalised), offline; one row per scorable person.
+    """score_date, person_id, prior (> 0, unnormalised), offline, trust (sum of the accounts'
+    trusts, which also weighs the person's reactions in others' signals); one row per scorable
+    person.
 
     `accounts` are the accounts that count (scorable_accounts), `people` the people table and
     `scorable` the scorable person ids.
@@ -86,6 +88,7 @@ def teleport_prior(
                 * (F.lit(1.0) + F.coalesce(F.col("offline"), F.lit(0.0)))
             ).alias("prior"),
             F.coalesce(F.col("offline"), F.lit(0.0)).alias("offline"),
+            F.coalesce(F.col("trust"), F.lit(0.2)).alias("trust"),
         )
         .select(*[F.col(c) for c in PRIOR.columns])
     )

@@ -127,7 +127,8 @@ EDGES = TableSpec(
     _struct(("score_date", _DATE), ("src", _LONG), ("dst", _LONG), ("weight", _DBL)),
     ("score_date",),
 )
-# Per person and network: the reaction evidence received over the window.
+# Per person and network: the reaction evidence received over the window (reactions: decayed count,
+# each weighted by its reactor's trust, the engagement-rate numerator).
 SIGNALS = TableSpec(
     "signals",
     _struct(
@@ -143,7 +144,13 @@ SIGNALS = TableSpec(
 # Teleport prior of the personalized PageRank; one row per scorable person.
 PRIOR = TableSpec(
     "prior",
-    _struct(("score_date", _DATE), ("person_id", _LONG), ("prior", _DBL), ("offline", _DBL)),
+    _struct(
+        ("score_date", _DATE),
+        ("person_id", _LONG),
+        ("prior", _DBL),
+        ("offline", _DBL),
+        ("trust", _DBL),
+    ),
     ("score_date",),
 )
 RANKS = TableSpec(
@@ -152,6 +159,35 @@ RANKS = TableSpec(
     ("score_date",),
 )
 
+# Each term of the raw score per person: what the score is made of (and, the day after, why it
+# changed).
+COMPONENTS = TableSpec(
+    "components",
+    _struct(
+        ("score_date", _DATE),
+        ("person_id", _LONG),
+        ("raw", _DBL),
+        ("influence", _DBL),
+        ("reactions", _DBL),
+        ("engagement_rate", _DBL),
+        ("offline", _DBL),
+        ("audience", _DBL),
+        ("ratio", _DBL),
+    ),
+    ("score_date",),
+)
+# The people whose reactions pass a person the most propagated influence (top N per person).
+ENGAGERS = TableSpec(
+    "engagers",
+    _struct(
+        ("score_date", _DATE),
+        ("person_id", _LONG),
+        ("engager_id", _LONG),
+        ("position", T.IntegerType()),
+        ("share", _DBL),
+    ),
+    ("score_date",),
+)
 # ---------------------------------------------------------------- outputs
 SCORES = TableSpec(
     "scores",
@@ -163,6 +199,10 @@ SCORES = TableSpec(
         ("delta_7d", _DBL),
         ("networks", T.MapType(_STR, _DBL)),
         ("top_topics", T.ArrayType(_STR)),
+        # Main cause of delta_1d: the network whose part moved most that way, and the score term
+        # (a key of score.weights) that moved most that way; null without a change.
+        ("change_network", _STR),
+        ("change_signal", _STR),
         ("run_id", _STR),
         ("algorithm_version", _STR),
         ("score_date", _DATE),
@@ -231,6 +271,8 @@ TABLES: dict[str, TableSpec] = {
         EDGES,
         SIGNALS,
         PRIOR,
+        COMPONENTS,
+        ENGAGERS,
         RANKS,
         SCORES,
         TOPIC_SCORES,

@@ -1,27 +1,40 @@
 """Score: combine propagated influence with per-network signals, then explain and compare.
 
-raw = w_influence * ln(rank * N)                 (N people; 0 for an average person)
-    + w_reactions * ln(1 + sum of network signals)
-    + w_offline   * offline                       (Wikipedia, LinkedIn seniority)
-    + w_audience  * ln(1 + followers)             (follower counts count little)
-    + w_ratio     * min(max(ln(followers / following), 0), 2)   (a healthy ratio helps a bit)
-A person is active when their reaction signal is positive; only active people get a score >= 1,
-everyone else 0 (no activity, no influence).
+raw = influence       * ln(rank * N)              (N people; 0 for an average person)
+    + reactions       * ln(1 + sum of network signals)
+    + engagement_rate * ln(1 + trusted reactions / posts in the window)
+    + offline         * offline                   (Wikipedia, LinkedIn seniority)
+    + audience        * ln(1 + counted followers) (follower counts count little)
+    + ratio           * min(max(ln(counted followers / following), 0), 2)   (a healthy ratio)
+where counted followers = min(followers, followers_per_reactor * (reactors + 1)): followers
+nobody among them ever reacts count for nothing (bought followers). Each term is kept as a
+component (the explanation of the score and of its changes). A person is active when their
+reaction signal is positive; only active people get a score >= 1, everyone else 0.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from transforms.calibration import calibrated
 
+COMPONENTS = ("influence", "reactions", "engagement_rate", "offline", "audience", "ratio")
 
-def audience(accounts: DataFrame) -> DataFrame:
-    """person_id -> followers and following over the person's counted accounts."""
+
+def audience(accounts: DataFrame, score_date: dt.date) -> DataFrame:
+    """person_id -> followers, following and posts per day over the person's counted accounts."""
+    age_days = F.greatest(
+        F.datediff(F.lit(score_date), F.to_date(F.col("created_at"))).cast("double"), F.lit(1.0)
+    )
     return accounts.groupBy(F.col("person_id")).agg(
         F.sum(F.coalesce(F.col("followers_count"), F.lit(0))).cast("double").alias("followers"),
         F.sum(F.coalesce(F.col("following_count"), F.lit(0))).cast("double").alias("following"),
+        F.sum(F.coalesce(F.col("posts_count"), F.lit(0)).cast("double") / age_days).alias(
+            "posts_per_day"
+        ),
     )
 
 
@@ -32,37 +45,59 @@ def raw_scores(
     accounts: DataFrame,
     people_count: int,
     weights: dict[str, float],
+    score_date: dt.date,
+    decayed_days: float,
+    followers_per_reactor: float,
     min_reaction_signal: float = 0.0,
 ) -> DataFrame:
-    """person_id, raw, reaction_signal, active: one row per ranked (scorable) person."""
-    reaction = signals.groupBy(F.col("person_id")).agg(
-        F.sum(F.col("signal")).alias("reaction_signal")
-    )
-    followers, following = F.col("followers"), F.col("following")
-    ratio = F.least(
-        F.greatest(F.log((followers + F.lit(1.0)) / (following + F.lit(1.0))), F.lit(0.0)),
-        F.lit(2.0),
+    """person_id, raw, one column per component (adding up to raw), reaction_signal, active.
+
+    decayed_days: the window's days weighted by decay (the posts a person's decayed reactions
+    were drawn by = posts per day * decayed_days).
+    """
+    evidence = signals.groupBy(F.col("person_id")).agg(
+        F.sum(F.col("signal")).alias("reaction_signal"),
+        F.sum(F.col("reactions")).alias("trusted_reactions"),
+        F.sum(F.col("reactors")).alias("reactors"),
     )
     joined = (
         ranks.select(F.col("person_id"), F.col("rank"))
-        .join(reaction, on="person_id", how="left")
+        .join(evidence, on="person_id", how="left")
         .join(prior.select(F.col("person_id"), F.col("offline")), on="person_id", how="left")
-        .join(audience(accounts), on="person_id", how="left")
-        .fillna(0.0, subset=["reaction_signal", "offline", "followers", "following"])
+        .join(audience(accounts, score_date), on="person_id", how="left")
+        .fillna(0.0)
     )
-    raw = (
-        F.lit(weights["influence"]) * F.log(F.col("rank") * F.lit(float(people_count)))
-        + F.lit(weights["reactions"]) * F.log1p(F.col("reaction_signal"))
-        + F.lit(weights["offline"]) * F.col("offline")
-        + F.lit(weights["audience"]) * F.log1p(followers)
-        + F.lit(weights["ratio"]) * ratio
+    followers = F.least(
+        F.col("followers"), F.lit(float(followers_per_reactor)) * (F.col("reactors") + F.lit(1.0))
     )
-    return joined.select(
+    posts = F.col("posts_per_day") * F.lit(float(decayed_days))
+    terms = {
+        "influence": F.log(F.col("rank") * F.lit(float(people_count))),
+        "reactions": F.log1p(F.col("reaction_signal")),
+        "engagement_rate": F.log1p(F.col("trusted_reactions") / (posts + F.lit(1.0))),
+        "offline": F.col("offline"),
+        "audience": F.log1p(followers),
+        "ratio": F.least(
+            F.greatest(
+                F.log((followers + F.lit(1.0)) / (F.col("following") + F.lit(1.0))), F.lit(0.0)
+            ),
+            F.lit(2.0),
+        ),
+    }
+    components = [(F.lit(float(weights[name])) * terms[name]).alias(name) for name in COMPONENTS]
+    with_terms = joined.select(F.col("person_id"), F.col("reaction_signal"), *components)
+    return with_terms.select(
         F.col("person_id"),
-        raw.alias("raw"),
+        sum((F.col(name) for name in COMPONENTS[1:]), F.col(COMPONENTS[0])).alias("raw"),
+        *[F.col(name) for name in COMPONENTS],
         F.col("reaction_signal"),
         (F.col("reaction_signal") > F.lit(float(min_reaction_signal))).alias("active"),
     )
+
+
+def decayed_days(window_days: int, half_life_days: float) -> float:
+    """Sum of the window's day weights: the decayed post count of one post a day."""
+    return sum(2.0 ** (-age / half_life_days) for age in range(window_days))
 
 
 def scored(

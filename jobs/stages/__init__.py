@@ -22,14 +22,16 @@ STAGES: dict[str, tuple[Stage, str]] = {
         "fold the day's engagements into per-pair and per-topic daily aggregates "
         "-> daily_pairs, daily_topics",
     ),
-    "edges": (
-        edges.run,
-        "90-day window of daily aggregates with decay, per-pair diminishing returns and actor "
-        "selectivity -> edges (person graph), signals (per network)",
-    ),
     "prior": (
         prior.run,
-        "teleport prior per scorable person (account age, verified, spam) -> prior",
+        "teleport prior and trust per scorable person (account age, verified, spam, offline "
+        "influence) -> prior",
+    ),
+    "edges": (
+        edges.run,
+        "90-day window of daily aggregates with decay, burst damping, per-pair diminishing "
+        "returns, pod (mutual) discount, actor selectivity and reactor trust -> edges (person "
+        "graph), signals (per network)",
     ),
     "propagate": (
         propagate.run,

@@ -1,28 +1,47 @@
-"""aggregate: fold the new day's engagements into daily pair and topic aggregates."""
+"""aggregate: fold the new day's engagements into daily pair and topic aggregates, after the +K
+rate limits."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from pyspark.sql import functions as F
 
 from jobs.context import RunContext, StageReport
 from transforms.aggregates import daily_pairs, daily_topics
+from transforms.endorsements import is_endorsement, limit_endorsements
 
 
 def run(ctx: RunContext) -> StageReport:
-    lake, dates = ctx.lake, ctx.dates()
+    lake, dates, limits = ctx.lake, ctx.dates(), ctx.config.endorsements
     inputs = ctx.versions("engagements")
-    day = lake.read("engagements", inputs["engagements"]).where(F.col("event_date").isin(dates))
-    pairs = daily_pairs(day).persist()
+    engagements = lake.read("engagements", inputs["engagements"])
+    day = engagements.where(F.col("event_date").isin(dates))
+    # The days before the first date, for the +K repeat rule (a rerun reads the same ones).
+    before = [dates[0] - dt.timedelta(days=k) for k in range(1, limits.repeat_days)]
+    earlier = engagements.where(F.col("event_date").isin(before))
+    counted = limit_endorsements(
+        day, earlier, limits.network, limits.action, limits.per_giver_per_day, limits.repeat_days
+    ).persist()
+    pairs = daily_pairs(counted).persist()
     try:
         outputs = {
             "daily_pairs": lake.replace_partitions("daily_pairs", pairs, {"event_date": dates}),
             "daily_topics": lake.replace_partitions(
-                "daily_topics", daily_topics(day, ctx.config.networks), {"event_date": dates}
+                "daily_topics", daily_topics(counted, ctx.config.networks), {"event_date": dates}
             ),
         }
         totals = pairs.agg(F.count(F.lit(1)).alias("pairs"), F.sum("reactions").alias("reactions"))
         row = totals.collect()[0]
+        endorsement = is_endorsement(limits.network, limits.action)
+        given, kept = day.where(endorsement).count(), counted.where(endorsement).count()
     finally:
         pairs.unpersist()
-    counts = {"pairs": int(row["pairs"]), "reactions": int(row["reactions"] or 0)}
+        counted.unpersist()
+    counts = {
+        "pairs": int(row["pairs"]),
+        "reactions": int(row["reactions"] or 0),
+        "endorsements_kept": kept,
+        "endorsements_over_limit": given - kept,
+    }
     return StageReport(counts=counts, inputs=inputs, outputs=outputs)

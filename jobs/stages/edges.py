@@ -10,25 +10,47 @@ from transforms import edges
 
 def run(ctx: RunContext) -> StageReport:
     lake, cfg, date = ctx.lake, ctx.config, ctx.score_date
-    inputs = ctx.versions("daily_pairs")
+    inputs = ctx.versions("daily_pairs", "prior")
     window = edges.window_dates(date, cfg.window.days)
     daily = lake.read("daily_pairs", inputs["daily_pairs"]).where(F.col("event_date").isin(window))
-    pairs = edges.decayed_pair_networks(
-        daily, date, cfg.window.days, cfg.window.half_life_days, cfg.networks
-    ).persist()
+    trust = (
+        lake.read("prior", inputs["prior"])
+        .where(F.col("score_date") == F.lit(date))
+        .select(F.col("person_id"), F.col("trust"))
+    )
+    decayed = edges.decayed_pair_networks(
+        daily,
+        date,
+        cfg.window.days,
+        cfg.window.half_life_days,
+        cfg.networks,
+        burst_cap=cfg.edges.burst_cap,
+        burst_floor=cfg.edges.burst_floor,
+    )
+    pairs = edges.discount_reciprocal(decayed, cfg.edges.reciprocal_keep).persist()
     try:
         graph = edges.engagement_edges(
             pairs, date, cfg.edges.pair_unit, cfg.edges.selectivity_scale
         )
         signals = edges.network_signals(
-            pairs, date, cfg.edges.pair_unit, cfg.edges.selectivity_scale
+            pairs,
+            date,
+            cfg.edges.pair_unit,
+            cfg.edges.selectivity_scale,
+            trust,
+            cfg.edges.trusted_reactor,
         )
         outputs = {
             "edges": lake.replace_partitions("edges", graph, {"score_date": [date]}),
             "signals": lake.replace_partitions("signals", signals, {"score_date": [date]}),
         }
         written = lake.read("edges").where(F.col("score_date") == F.lit(date))
-        counts = {"pair_networks": pairs.count(), "edges": written.count()}
+        mutual = pairs.where(F.col("mutual_factor") < 1.0).select("src", "dst").distinct()
+        counts = {
+            "pair_networks": pairs.count(),
+            "edges": written.count(),
+            "mutual_pairs_discounted": mutual.count(),
+        }
     finally:
         pairs.unpersist()
     return StageReport(counts=counts, inputs=inputs, outputs=outputs)

@@ -9,10 +9,10 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from jobs.context import RunContext, StageReport
-from transforms import scoring, topics
+from transforms import explain, scoring, topics
 from transforms.calibration import fit_knots
 from transforms.population import scorable_accounts
-from transforms.schemas import SCORES, TOPIC_SCORES
+from transforms.schemas import COMPONENTS, ENGAGERS, SCORES, TOPIC_SCORES
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +35,42 @@ def raw_for_date(ctx: RunContext, inputs: dict[str, int | None]) -> DataFrame:
         accounts,
         ranks.count(),
         cfg.score.weights,
+        date,
+        scoring.decayed_days(cfg.window.days, cfg.window.half_life_days),
+        cfg.score.followers_per_reactor,
         cfg.score.min_reaction_signal,
     )
 
 
+def _previous(ctx: RunContext, name: str, version: int | None, date: dt.date, like: DataFrame):
+    """The table's partition for an earlier date, or an empty frame like `like` (first run)."""
+    return _partition(ctx, name, version, date) if version is not None else like.limit(0)
+
+
+def _explanations(ctx: RunContext, inputs: dict, raw: DataFrame) -> dict[str, int | None]:
+    """Writes the day's components and top engagers (read back by `explain` and tomorrow)."""
+    lake, date = ctx.lake, ctx.score_date
+    components = raw.select(
+        F.lit(date).alias("score_date"), *[F.col(c) for c in COMPONENTS.columns[1:]]
+    )
+    engagers = explain.top_engagers(
+        _partition(ctx, "edges", inputs["edges"], date),
+        _partition(ctx, "ranks", inputs["ranks"], date),
+        ctx.config.score.top_engagers,
+    ).select(F.lit(date).alias("score_date"), *[F.col(c) for c in ENGAGERS.columns[1:]])
+    return {
+        "components": lake.replace_partitions("components", components, {"score_date": [date]}),
+        "engagers": lake.replace_partitions("engagers", engagers, {"score_date": [date]}),
+    }
+
+
 def run(ctx: RunContext) -> StageReport:
     lake, cfg, date = ctx.lake, ctx.config, ctx.score_date
-    inputs = ctx.versions("ranks", "prior", "signals", "accounts", "daily_topics", "scores")
+    inputs = ctx.versions(
+        "ranks", "prior", "signals", "accounts", "daily_topics", "scores", "edges", "components"
+    )
     raw = raw_for_date(ctx, inputs).persist()
+    explanations = _explanations(ctx, inputs, raw)
     cal = cfg.calibration
     raw_knots, score_knots = cal.raw_knots, cal.score_knots
     if not raw_knots:
@@ -58,26 +86,33 @@ def run(ctx: RunContext) -> StageReport:
         cfg.window.days,
         cfg.window.half_life_days,
     ).persist()  # feeds both top_topics and topic_scores
-    previous = {"delta_1d": 1, "delta_7d": 7}
-    deltas = []
-    for column, days in previous.items():
-        before = date - dt.timedelta(days=days)
-        prior_scores = (
-            _partition(ctx, "scores", inputs["scores"], before)
-            if inputs["scores"] is not None
-            else scores.limit(0)
+    yesterday = date - dt.timedelta(days=1)
+    deltas = [
+        scoring.score_deltas(
+            scores,
+            _previous(ctx, "scores", inputs["scores"], date - dt.timedelta(days=k), scores),
+            column,
         )
-        deltas.append(scoring.score_deltas(scores, prior_scores, column))
+        for column, k in (("delta_1d", 1), ("delta_7d", 7))
+    ]
+    parts = scoring.network_parts(scores, signals).persist()
+    today = scores.join(parts, on="person_id", how="left")
+    causes = explain.change_causes(
+        today,
+        _previous(ctx, "scores", inputs["scores"], yesterday, today),
+        raw,
+        _previous(ctx, "components", inputs["components"], yesterday, raw),
+    )
     stamp = [
         F.lit(ctx.run_id).alias("run_id"),
         F.lit(cfg.algorithm_version).alias("algorithm_version"),
         F.lit(date).alias("score_date"),
     ]
     rows = (
-        scores.join(scoring.percentiles(scores), on="person_id", how="left")
-        .join(scoring.network_parts(scores, signals), on="person_id", how="left")
+        today.join(scoring.percentiles(scores), on="person_id", how="left")
         .join(deltas[0], on="person_id", how="left")
         .join(deltas[1], on="person_id", how="left")
+        .join(causes, on="person_id", how="left")
         .join(topics.top_topics(weights, cfg.score.top_topics), on="person_id", how="left")
         .select(
             *[F.col(c) for c in ("person_id", "score", "percentile", "delta_1d", "delta_7d")],
@@ -85,6 +120,8 @@ def run(ctx: RunContext) -> StageReport:
                 "networks"
             ),
             F.coalesce(F.col("top_topics"), F.array().cast("array<string>")).alias("top_topics"),
+            F.col("change_network"),
+            F.col("change_signal"),
             *stamp,
         )
         .select(*[F.col(c) for c in SCORES.columns])
@@ -96,6 +133,7 @@ def run(ctx: RunContext) -> StageReport:
     )
     try:
         outputs = {
+            **explanations,
             "scores_staged": lake.replace_partitions("scores_staged", rows, {"score_date": [date]}),
             "topic_scores_staged": lake.replace_partitions(
                 "topic_scores_staged", topic_rows, {"score_date": [date]}
@@ -107,6 +145,7 @@ def run(ctx: RunContext) -> StageReport:
         row = stats.collect()[0]
     finally:
         scores.unpersist()
+        parts.unpersist()
         raw.unpersist()
         weights.unpersist()
     counts = {"people": int(row["people"]), "active": int(row["active"] or 0)}
