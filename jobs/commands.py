@@ -37,6 +37,10 @@ def dispatch(args: argparse.Namespace, config: SwayConfig) -> int:
             calibrate(ctx)
         elif args.command == "top":
             print_top(ctx, args.limit)
+        elif args.command == "influencers":
+            print_influencers(ctx, args.topic, args.min_score, args.limit)
+        elif args.command == "explain":
+            print_explanation(ctx, args.person)
         else:
             run_stage(ctx, args.command)
     except StageFailedError as error:
@@ -107,3 +111,39 @@ def print_top(ctx: RunContext, limit: int) -> None:
     print("\nTables:")
     for name in ("scores", "topic_scores", "runs", "quarantine"):
         print(f"  {name:13s} {ctx.lake.path(name)}")
+
+
+def print_influencers(ctx: RunContext, topic: str, min_score: float, limit: int) -> None:
+    from jobs.queries import influencers
+
+    rows = influencers(ctx.lake, topic, ctx.score_date, min_score, limit).collect()
+    print(f"\nTop {len(rows)} on {topic!r} on {ctx.score_date} (topic score >= {min_score}):")
+    print(f"{'person_id':>20} {'topic':>6} {'score':>6} {'pct':>6}  top topics")
+    for row in rows:
+        print(
+            f"{row['person_id']:>20} {row['topic_score']:6.2f} {row['score']:6.2f} "
+            f"{row['percentile']:6.2f}  {', '.join(row['top_topics'])}"
+        )
+
+
+def print_explanation(ctx: RunContext, person_id: int) -> None:
+    from jobs.queries import explain_person
+
+    found = explain_person(ctx.lake, person_id, ctx.score_date)
+    if not found:
+        print(f"person {person_id} has no score on {ctx.score_date}")
+        return
+    row = found["score"]
+    print(f"\nperson {person_id} on {ctx.score_date}: score {row['score']:.2f}, "
+          f"percentile {row['percentile']:.2f}")  # fmt: skip
+    if row["delta_1d"] is not None:
+        print(f"  change since yesterday {row['delta_1d']:+.2f}: mainly {row['change_network']} "
+              f"/ {row['change_signal']}")  # fmt: skip
+    print("  networks: " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(row["networks"].items())))
+    print("  raw-score components: "
+          + ", ".join(f"{k} {v:+.3f}" for k, v in found["components"].items()))  # fmt: skip
+    print("  top engagers (share of propagated influence received):")
+    for e in found["engagers"]:
+        score = "-" if e["score"] is None else f"{e['score']:.2f}"
+        print(f"    {e['engager_id']:>20}  {100 * e['share']:5.1f}%  score {score}")
+    print("  topics: " + ", ".join(f"{k} {v:.2f}" for k, v in found["topics"].items()))

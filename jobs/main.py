@@ -2,6 +2,8 @@
 
 python -m jobs <stage> --date YYYY-MM-DD [--conf conf/local.yaml] [--set key=value ...]
 python -m jobs daily   --date YYYY-MM-DD [--days N]
+python -m jobs influencers --topic T --date YYYY-MM-DD [--min-score S] [--limit N]
+python -m jobs explain --person ID --date YYYY-MM-DD
 """
 
 from __future__ import annotations
@@ -96,6 +98,20 @@ def build_parser() -> argparse.ArgumentParser:
     top = commands.add_parser("top", help="print the date's top people with their network parts")
     _common(top)
     top.add_argument("--limit", type=int, default=10)
+    influencers = commands.add_parser(
+        "influencers", help="the date's most influential people on a topic (topic_scores)"
+    )
+    _common(influencers)
+    influencers.add_argument("--topic", required=True)
+    influencers.add_argument("--min-score", type=float, default=0.0, dest="min_score")
+    influencers.add_argument("--limit", type=int, default=20)
+    explain = commands.add_parser(
+        "explain",
+        help="why a person has their score: network parts, components, top engagers, topics, "
+        "main cause of the daily change",
+    )
+    _common(explain)
+    explain.add_argument("--person", type=int, required=True, help="person_id")
     return parser
 
 

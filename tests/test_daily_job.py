@@ -97,6 +97,58 @@ def test_deltas_use_the_previous_day(daily_run):
         assert row.delta_7d is None  # the sample has no scores a week earlier
 
 
+def test_each_change_has_its_main_cause(daily_run):
+    config, lake, last = daily_run
+    rows = _scores(lake, last).collect()
+    changed = [r for r in rows if r.delta_1d]
+    assert changed
+    for r in rows:
+        if r.delta_1d:
+            assert r.change_signal in config.score.weights
+            assert r.change_network is None or r.change_network in config.networks
+        else:
+            assert r.change_network is None and r.change_signal is None
+    assert sum(r.change_network is not None for r in changed) > len(changed) // 2
+
+
+def test_components_add_up_and_engagers_are_real_reactors(daily_run):
+    config, lake, last = daily_run
+    components = lake.read("components").where(F.col("score_date") == F.lit(last)).collect()
+    assert components
+    for c in components:
+        assert sum(c[name] for name in config.score.weights) == pytest.approx(c.raw, abs=1e-9)
+    engagers = lake.read("engagers").where(F.col("score_date") == F.lit(last))
+    edges = lake.read("edges").where(F.col("score_date") == F.lit(last))
+    pairs = engagers.select(F.col("engager_id").alias("src"), F.col("person_id").alias("dst"))
+    assert pairs.count() > 0 and pairs.join(edges, ["src", "dst"], "left_anti").count() == 0
+    most = engagers.groupBy("person_id").agg(
+        F.max("position").alias("n"), F.sum("share").alias("s")
+    )
+    for row in most.collect():
+        assert row.n <= config.score.top_engagers and row.s <= 1 + 1e-9
+
+
+def test_influencer_search_and_explanation(daily_run, capsys):
+    from jobs.queries import explain_person, influencers
+
+    config, lake, last = daily_run
+    topic = lake.read("topic_scores").where(F.col("score_date") == F.lit(last)).first().topic
+    found = influencers(lake, topic, last, min_score=1.0, limit=5).collect()
+    assert 0 < len(found) <= 5
+    assert [r.topic_score for r in found] == sorted((r.topic_score for r in found), reverse=True)
+    assert all(r.topic_score >= 1.0 and r.topic_score <= r.score for r in found)
+    best = found[0].person_id
+    explained = explain_person(lake, best, last)
+    assert explained["score"]["score"] == found[0].score and explained["engagers"]
+    assert explained["topics"][topic] == found[0].topic_score
+    common = ["--date", str(last), "--conf", "conf/local.yaml", "--set"]
+    common += [f"lake.root={config.lake.root}"]
+    assert main(["influencers", "--topic", topic, "--limit", "3", *common]) == 0
+    assert main(["explain", "--person", str(best), *common]) == 0
+    printed = capsys.readouterr().out
+    assert str(best) in printed and "top engagers" in printed
+
+
 def test_bad_input_is_quarantined_with_a_reason(daily_run):
     _, lake, _ = daily_run
     reasons = {r.reason for r in lake.read("quarantine").select("reason").distinct().collect()}

@@ -1,0 +1,79 @@
+"""Questions people ask of the published tables, as functions for notebooks and the CLI.
+
+    from jobs.queries import influencers, explain_person
+    influencers(lake, "ai", date(2026, 11, 20), min_score=50, limit=20).toPandas()
+
+Each takes a `jobs.tables.Lake` (or anything with its `read`) and returns a DataFrame or a dict.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from jobs.tables import Lake
+
+
+def _day(lake: Lake, table: str, date: dt.date) -> DataFrame:
+    return lake.read(table).where(F.col("score_date") == F.lit(date))
+
+
+def influencers(
+    lake: Lake, topic: str, date: dt.date, min_score: float = 0.0, limit: int = 20
+) -> DataFrame:
+    """The people most influential on `topic` on `date`: person_id, topic_score, score,
+    percentile, top_topics; best first (ties by person id)."""
+    on_topic = _day(lake, "topic_scores", date).where(F.col("topic") == F.lit(topic))
+    overall = _day(lake, "scores", date).select(
+        F.col("person_id"), F.col("score"), F.col("percentile"), F.col("top_topics")
+    )
+    return (
+        on_topic.where(F.col("score") >= F.lit(float(min_score)))
+        .select(F.col("person_id"), F.col("score").alias("topic_score"))
+        .join(overall, on="person_id", how="inner")
+        .orderBy(F.col("topic_score").desc(), F.col("person_id"))
+        .limit(limit)
+    )
+
+
+def explain_person(lake: Lake, person_id: int, date: dt.date) -> dict[str, Any]:
+    """Everything behind one person's score on `date`: the scores row, the raw-score components,
+    the top engagers (with their own scores) and the topic scores. Empty dict if not scored."""
+    row = _day(lake, "scores", date).where(F.col("person_id") == F.lit(person_id)).collect()
+    if not row:
+        return {}
+    components = (
+        _day(lake, "components", date).where(F.col("person_id") == F.lit(person_id)).collect()
+    )
+    engagers = (
+        _day(lake, "engagers", date)
+        .where(F.col("person_id") == F.lit(person_id))
+        .join(
+            _day(lake, "scores", date).select(
+                F.col("person_id").alias("engager_id"), F.col("score").alias("engager_score")
+            ),
+            on="engager_id",
+            how="left",
+        )
+        .orderBy(F.col("position"))
+        .collect()
+    )
+    topics = (
+        _day(lake, "topic_scores", date)
+        .where(F.col("person_id") == F.lit(person_id))
+        .orderBy(F.col("score").desc(), F.col("topic"))
+        .collect()
+    )
+    parts = components[0].asDict() if components else {}
+    return {
+        "score": row[0].asDict(),
+        "components": {k: v for k, v in parts.items() if k not in ("score_date", "person_id")},
+        "engagers": [
+            {"engager_id": e["engager_id"], "share": e["share"], "score": e["engager_score"]}
+            for e in engagers
+        ],
+        "topics": {t["topic"]: t["score"] for t in topics},
+    }
