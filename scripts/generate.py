@@ -29,6 +29,8 @@ from deltalake import write_deltalake
 if __package__ in (None, ""):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from scripts.sample_days import day_events  # noqa: E402
+from scripts.sample_gaming import KINDS  # noqa: E402
 from scripts.sample_tables import (  # noqa: E402
     accounts_table,
     arrow_schema,
@@ -37,7 +39,7 @@ from scripts.sample_tables import (  # noqa: E402
     people_table,
     topic_lists,
 )
-from scripts.sample_world import SIZES, build_world, day_events, load_networks  # noqa: E402
+from scripts.sample_world import SIZES, build_world, load_networks  # noqa: E402
 from transforms.schemas import ACCOUNTS, FOLLOWS, INTERACTIONS, PEOPLE, TableSpec  # noqa: E402
 
 __all__ = ["DEFAULT_END_DATE", "arrow_schema", "generate", "main"]
@@ -52,8 +54,11 @@ def generate(
     seed: int = 7,
     end_date: date | None = None,
     days: int | None = None,
+    gaming: bool = True,
 ) -> dict[str, Any]:
-    """Write the sample lake and return a summary (counts per table, dates, planted file)."""
+    """Write the sample lake and return a summary (counts per table, dates, planted file).
+
+    gaming: plant the gaming scenarios (scripts/sample_gaming.py; on by default)."""
     started = time.perf_counter()
     if size not in SIZES:
         raise ValueError(f"size must be one of {sorted(SIZES)}, got {size!r}")
@@ -65,7 +70,7 @@ def generate(
     dates = [end - timedelta(days=n_days - 1 - i) for i in range(n_days)]
     root = Path(lake_root)
     networks = load_networks()
-    world = build_world(spec, seed, networks)
+    world = build_world(spec, seed, networks, gaming)
     rng = np.random.default_rng([seed, 3])
 
     _write(root, PEOPLE, people_table(world, rng, end))
@@ -97,13 +102,14 @@ def generate(
         {
             "person_id": world.person_id,
             "influence": world.influence,
-            "kind": pa.array(["normal"] * len(world.person_id)),
+            "kind": pa.array(KINDS).take(pa.array(world.gaming.kind)),
         }
     )
     pq.write_table(planted, sample / "planted.parquet")
     summary = {
         "size": size,
         "seed": seed,
+        "gaming": gaming,
         "lake": str(root),
         "start_date": dates[0].isoformat(),
         "end_date": end.isoformat(),
@@ -115,6 +121,7 @@ def generate(
             "interactions": n_events,
         },
         "planted_rows": planted_rows,
+        "planted_kinds": {k: int((world.gaming.kind == i).sum()) for i, k in enumerate(KINDS)},
         "planted": str(sample / "planted.parquet"),
         "seconds": round(time.perf_counter() - started, 2),
     }
@@ -167,10 +174,15 @@ def main(argv: list[str] | None = None) -> int:
         help=f"last event date, YYYY-MM-DD (default: {DEFAULT_END_DATE})",
     )
     parser.add_argument("--days", type=int, default=None, help="days of interactions")
+    parser.add_argument(
+        "--no-gaming", action="store_true", help="leave out the gaming scenarios (pods, bots, ...)"
+    )
     args = parser.parse_args(argv)
     if args.size == "medium":
         _keep_freed_memory()
-    summary = generate(args.size, args.lake, args.seed, args.end_date, args.days)
+    summary = generate(
+        args.size, args.lake, args.seed, args.end_date, args.days, gaming=not args.no_gaming
+    )
     counts = ", ".join(f"{k} {v:,}" for k, v in summary["counts"].items())
     print(
         f"sample {summary['size']} (seed {summary['seed']}) -> {summary['lake']}: {counts}; "

@@ -13,17 +13,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pyspark.sql.pandas.types import to_arrow_schema
 
-from scripts.sample_world import (
-    DEFAULT_TRAITS,
-    NETWORK_TRAITS,
-    TOPICS,
-    UNKNOWN_ACTION,
-    UNKNOWN_NETWORK,
-    US_PER_DAY,
-    Day,
-    World,
-    action_vocab,
-)
+from scripts.sample_days import UNKNOWN_ACTION, UNKNOWN_NETWORK, Day, action_vocab
+from scripts.sample_gaming import KIND
+from scripts.sample_world import DEFAULT_TRAITS, NETWORK_TRAITS, TOPICS, US_PER_DAY, World
 from transforms.schemas import ACCOUNTS, FOLLOWS, INTERACTIONS, PEOPLE, TableSpec
 
 EPOCH = date(1970, 1, 1)
@@ -75,7 +67,6 @@ def accounts_table(
     launched = [NETWORK_TRAITS.get(net, DEFAULT_TRAITS)[2] for net in networks]
     oldest = np.array([(start - day).days for day in launched])[world.account_net]
     age_days = np.minimum(rng.gamma(2.0, 250.0 * infl**0.35), oldest)
-    created = (start - EPOCH).days * US_PER_DAY - (age_days * US_PER_DAY).astype(np.int64)
     verified = rng.random(n) < 1.0 / (1.0 + np.exp(6.0 - 2.0 * z))
     suspended = np.zeros(n, bool)
     weak = infl**-0.5  # suspensions hit weak accounts more often
@@ -83,11 +74,21 @@ def accounts_table(
     # Follower counts are platform-wide (the sampled graph is a slice), power-law in influence.
     followers = in_deg + np.floor(np.exp(4.0 + 1.6 * z + rng.normal(0, 1.6, n))).astype(np.int64)
     following = out_deg + np.floor(np.exp(4.0 + rng.normal(0, 1, n))).astype(np.int64)
+    # Bots are young, unverified, follow thousands and are followed by few; bought followers
+    # only inflate the count.
+    bot = world.gaming.kind[world.account_person] == KIND["bot"]
+    age_days[bot] = rng.uniform(2.0, 29.0, bot.sum())
+    verified[bot] = False
+    following[bot] = out_deg[bot] + rng.integers(2_000, 8_000, bot.sum())
+    followers[bot] = in_deg[bot] + rng.integers(0, 30, bot.sum())
+    followers[world.gaming.bought_acc] += world.gaming.bought_extra
+    created = (start - EPOCH).days * US_PER_DAY - (age_days * US_PER_DAY).astype(np.int64)
     names = list(networks)
     on = {net: world.account_net == names.index(net) if net in names else np.zeros(n, bool)
           for net in ("twitter", "linkedin")}  # fmt: skip
     listed = np.where(on["twitter"], rng.poisson(followers * 0.01 * rng.lognormal(0, 0.5, n)), 0)
-    posts = rng.poisson(age_days * 0.5 * world.activity)
+    listed[bot] = 0  # nobody lists a bot (and bought followers list nobody)
+    posts = rng.poisson(age_days * world.activity)  # activity is posts per day
     seniority = np.clip(np.round(1.5 + z + rng.normal(0, 0.8, n)), 0, 5).astype(np.int32)
     return pa.Table.from_arrays(
         [

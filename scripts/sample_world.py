@@ -1,5 +1,6 @@
 """The synthetic world behind the sample data: people with a planted influence, their accounts,
-a follower graph, and each day's reactions (numpy only; `scripts/generate.py` turns it into tables).
+the gaming scenarios (scripts/sample_gaming.py) and a follower graph per network (numpy only;
+scripts/sample_days.py draws each day's reactions, `scripts/generate.py` writes the tables).
 
 Everything is drawn from numpy Generators seeded from (seed, purpose) so that a rerun is
 bit-identical, and a day's events depend only on (seed, date) and the world, not on the window.
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import yaml
+
+from scripts.sample_gaming import BOT_REACTIVITY, SELLER_REACTIVITY, Gaming, plan_gaming
 
 BASE_CONF = Path(__file__).resolve().parent.parent / "conf" / "base.yaml"
 US_PER_DAY = 86_400_000_000
@@ -67,8 +70,9 @@ ACTION_KIND = {
     "mention": "mention", "plus_k": "topic", "endorsement": "topic",
     "list_add": "none", "recommendation": "none", "subscribe": "none",
 }  # fmt: skip
-FROM_FOLLOWERS = 0.85  # share of reactions whose actor follows the target
-SELF_REACTIONS = 0.002
+# A prolific poster gets more reactions from the same audience, not a larger audience: each
+# reactor of the day reacts 1 + Poisson(REPEAT_PER_POST * posts per day) times.
+REPEAT_PER_POST = 0.5
 
 
 def load_networks(path: Path = BASE_CONF) -> dict[str, list[str]]:
@@ -88,7 +92,8 @@ class NetGraph:
     # Same, times the actor's influence: influential actors favour influential targets.
     cw_elite: np.ndarray
     cw_any: np.ndarray  # cumulative reactivity over all accounts (reactions from non-followers)
-    rate: np.ndarray  # expected reactions per day for each account
+    rate: np.ndarray  # expected reactors per day for each account
+    posts: np.ndarray  # posts per day of each account
 
 
 @dataclass
@@ -100,13 +105,17 @@ class World:
     account_id: np.ndarray
     account_person: np.ndarray  # person index of each account
     account_net: np.ndarray  # network index of each account
-    activity: np.ndarray  # how much each account posts, apart from influence
+    activity: np.ndarray  # posts per day of each account, apart from influence
     graphs: list[NetGraph]
     pct: np.ndarray  # influence percentile of each person (0..1)
+    gaming: Gaming
 
 
-def build_world(size: Size, seed: int, networks: dict[str, list[str]]) -> World:
-    """People with a planted influence, their accounts, and each network's follower graph."""
+def build_world(
+    size: Size, seed: int, networks: dict[str, list[str]], gaming: bool = True
+) -> World:
+    """People with a planted influence, their accounts, the gamers among them (unless gaming is
+    False), and each network's follower graph."""
     if len(networks) >= ACCOUNT_SLOTS:
         raise ValueError(f"at most {ACCOUNT_SLOTS - 1} networks fit the account id scheme")
     rng = np.random.default_rng([seed, 1])
@@ -128,10 +137,17 @@ def build_world(size: Size, seed: int, networks: dict[str, list[str]]) -> World:
     account_person, account_net = np.nonzero(member)  # sorted by person, then network
     account_id = person_id[account_person] * ACCOUNT_SLOTS + account_net
     n_acc = len(account_id)
-    activity = rng.lognormal(-0.125, 0.5, n_acc)
+    activity = rng.lognormal(-0.5, 1.0, n_acc)  # posts per day: mean 1, a few prolific posters
     reactivity = rng.lognormal(-0.5, 1.0, n_acc)  # how much an account reacts to others
-    weight = influence[account_person] * activity * np.array([t[1] for t in traits])[account_net]
-    rate = size.reactions_per_person * n * weight / weight.sum()
+    # Own stream: planting the scenarios does not reshuffle the other draws of the world.
+    plan = plan_gaming(np.random.default_rng([seed, 5]), pct, account_person, account_net,
+                       len(networks), enabled=gaming)  # fmt: skip
+    reactivity[plan.seller_acc] *= SELLER_REACTIVITY
+    reactivity[plan.bot_acc] *= BOT_REACTIVITY
+    # Influence sets the audience (reactors per day); posting more adds reactions per reactor.
+    weight = influence[account_person] * np.array([t[1] for t in traits])[account_net]
+    repeats = 1.0 + REPEAT_PER_POST * activity
+    rate = size.reactions_per_person * n * weight / (weight * repeats).sum()
 
     graphs = []
     for net in range(len(networks)):
@@ -144,6 +160,9 @@ def build_world(size: Size, seed: int, networks: dict[str, list[str]]) -> World:
         pull = influence[account_person[acc]] * rng.lognormal(0.0, 0.5, a)
         # Sorted draws make the search cache-friendly; src was shuffled so pairs stay random.
         dst = _pick(np.concatenate([[0.0], np.cumsum(pull)]), 0, a, np.sort(rng.random(len(src))))
+        extra = account_net[plan.follow_src] == net  # pods, bots and bought followers
+        src = np.concatenate([src, np.searchsorted(acc, plan.follow_src[extra])])
+        dst = np.concatenate([dst, np.searchsorted(acc, plan.follow_dst[extra])])
         # Dedupe and group by followee for CSR sampling (sort-based: np.unique hashes, far slower).
         key = np.sort(dst * a + src)
         key = key[np.concatenate([[True], key[1:] != key[:-1]])]
@@ -162,10 +181,11 @@ def build_world(size: Size, seed: int, networks: dict[str, list[str]]) -> World:
                 cw_elite=np.concatenate([[0.0], np.cumsum(elite[follower])]),
                 cw_any=np.concatenate([[0.0], np.cumsum(react)]),
                 rate=rate[acc],
+                posts=activity[acc],
             )
         )
     return World(person_id, influence, *_topic_sets(fav, n_fav), account_id, account_person,
-                 account_net, activity, graphs, pct)  # fmt: skip
+                 account_net, activity, graphs, pct, plan)  # fmt: skip
 
 
 def _topic_sets(fav: np.ndarray, n_fav: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -186,108 +206,3 @@ def _pick(cw: np.ndarray, lo: np.ndarray | int, hi: np.ndarray | int, u: np.ndar
     """Weighted draw inside segments [lo, hi) of items with cumulative weights cw (cw[0] = 0)."""
     x = cw[lo] + u * (cw[hi] - cw[lo])
     return np.clip(np.searchsorted(cw, x, side="right") - 1, lo, np.asarray(hi) - 1)
-
-
-# Invalid rows planted each day for ingest to quarantine (share of the day's valid rows, each).
-BAD_KINDS = ("null_actor", "unknown_action", "unknown_network", "date_mismatch", "unknown_actor")
-BAD_SHARE = 0.0002
-DUPLICATE_SHARE = 0.0005  # the same event delivered twice
-UNKNOWN_NETWORK, UNKNOWN_ACTION = "myspace", "poke"
-_KINDS = ("post", "mention", "topic", "none")
-# Chance of reacting to post k (0-7) of the day d days ago (0-2), flattened as draw = d * 8 + 7 - k
-# so that post = day number * 8 + 7 - draw = (day number - d) * 8 + k.
-_POST_OF_DAY = np.append(0.45 * 0.55 ** np.arange(7), 0.55**7)
-_POST_P = np.outer([0.8, 0.15, 0.05], _POST_OF_DAY[::-1]).ravel()
-
-
-def action_vocab(networks: dict[str, list[str]]) -> list[tuple[str, str]]:
-    """Flat (network, action) list; action codes index it, and len(vocab) means unknown."""
-    return [(net, action) for net, actions in networks.items() for action in actions]
-
-
-@dataclass
-class Day:
-    """One day's raw interactions as parallel numpy columns, ready to become an Arrow table."""
-
-    event_seq: np.ndarray  # event_id = f"ev{seq}"; duplicates repeat their original's seq
-    net: np.ndarray  # network code (index into networks; len(networks): unknown network)
-    action: np.ndarray  # action code (index into the vocab; len(vocab): unknown action)
-    actor_id: np.ndarray
-    actor_null: np.ndarray
-    target_id: np.ndarray
-    content_id: np.ndarray
-    content_null: np.ndarray
-    topic_set: np.ndarray  # index into the world's topic lists; -1: no topics
-    event_ts: np.ndarray  # microseconds since the epoch, UTC
-    planted: dict[str, int]  # bad rows per kind, and duplicates
-
-
-def day_events(world: World, seed: int, day: date, networks: dict[str, list[str]]) -> Day:
-    """Each target account draws a Poisson number of reactions proportional to its influence."""
-    daynum = (day - date(1970, 1, 1)).days
-    rng = np.random.default_rng([seed, 2, daynum])
-    vocab = action_vocab(networks)
-    kinds = np.array([_KINDS.index(ACTION_KIND.get(a, "post")) for _, a in vocab] + [3], np.int8)
-    cols: list[tuple[np.ndarray, ...]] = []
-    for net, (name, g) in enumerate(zip(networks, world.graphs, strict=True)):
-        a = len(g.rate)
-        # Daily activity noise (gamma, mean 1) on top of the influence-driven rate.
-        tgt = np.repeat(np.arange(a), rng.poisson(g.rate * rng.gamma(2.0, 0.5, a)))
-        r = len(tgt)
-        lo, hi = g.indptr[tgt], g.indptr[tgt + 1]
-        follow = (rng.random(r) < FROM_FOLLOWERS) & (hi > lo)
-        elite = rng.random(r) < 0.6 * world.pct[world.account_person[g.accounts]][tgt]
-        # Reactions to one target are exchangeable, so sorting the draws within each target keeps
-        # the distribution and makes every segment search below run over sorted needles (fast).
-        u = np.sort(tgt + rng.random(r)) - tgt
-        actor = np.empty(r, np.int64)
-        for cw, mask in ((g.cw_follow, follow & ~elite), (g.cw_elite, follow & elite)):
-            actor[mask] = g.followers[_pick(cw, lo[mask], hi[mask], u[mask])]
-        anyone = ~follow  # non-followers: anyone on the network, by how much they react
-        actor[anyone] = rng.permutation(_pick(g.cw_any, 0, a, np.sort(rng.random(anyone.sum()))))
-        actor = np.where(rng.random(r) < SELF_REACTIONS, tgt, actor)
-        codes = np.array([i for i, (n, _) in enumerate(vocab) if n == name], np.int16)
-        freq = np.array([ACTION_FREQ.get(vocab[c][1], 1.0) for c in codes])
-        action = codes[rng.choice(len(codes), size=r, p=freq / freq.sum())]
-        cols.append((np.full(r, net, np.int16), action, g.accounts[actor], g.accounts[tgt]))
-    net, action, actor, target = (np.concatenate(c) for c in zip(*cols, strict=True))
-    n_valid = len(net)
-
-    # Bad copies of random valid rows (fresh event ids), then exact duplicates (same event id).
-    n_bad = max(1, round(BAD_SHARE * n_valid))
-    n_dup = max(1, round(DUPLICATE_SHARE * n_valid))
-    fresh = n_valid + len(BAD_KINDS) * n_bad
-    src = np.concatenate([np.arange(n_valid), rng.integers(0, n_valid, fresh - n_valid)])
-    take = np.concatenate([src, rng.integers(0, n_valid, n_dup)])
-    seq = np.concatenate([np.arange(fresh), take[fresh:]])  # a duplicate repeats its original
-    net, action, actor, target = net[take], action[take], actor[take], target[take]
-    ts = (daynum * US_PER_DAY + rng.integers(0, US_PER_DAY, fresh))[seq]
-    # Reactions pile on a few posts: mostly today's first posts, some on the last two days'.
-    # One draw per row over (days ago 0-2, post of that day 0-7; geometric, first posts first).
-    post = daynum * 8 + 7 - rng.choice(24, size=fresh, p=_POST_P)[seq]
-    topic_pick = rng.integers(0, 3, fresh)[seq]
-    kind = kinds[action]
-    owner = np.where(kind == 1, actor, target)
-    has_post = kind <= 1
-    content_id = world.account_id[owner] * (1 << CONTENT_BITS) + post
-    # A post's topics come from a hash of the post; +K and endorsements name one favourite of
-    # the target (lists 0, 3, 6 hold one topic); other actions are about no topic.
-    mixed = (content_id.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(33)
-    person9 = world.account_person[owner] * 9
-    topic_set = np.where(has_post, person9 + (mixed % np.uint64(9)).astype(np.int64),
-                         np.where(kind == 2, person9 + 3 * topic_pick, -1))  # fmt: skip
-    actor_id, target_id = world.account_id[actor], world.account_id[target]
-    actor_null = np.zeros(len(take), bool)
-
-    bad = {k: slice(n_valid + i * n_bad, n_valid + (i + 1) * n_bad)
-           for i, k in enumerate(BAD_KINDS)}  # fmt: skip
-    actor_null[bad["null_actor"]] = True
-    action[bad["unknown_action"]] = len(vocab)
-    net[bad["unknown_network"]] = len(networks)
-    ts[bad["date_mismatch"]] += rng.choice([-2, -1, 1, 3], n_bad) * US_PER_DAY
-    # An account id no network uses (slot 15), hence in no accounts row.
-    stranger = world.person_id[rng.integers(0, len(world.person_id), n_bad)]
-    actor_id[bad["unknown_actor"]] = stranger * ACCOUNT_SLOTS + ACCOUNT_SLOTS - 1
-    return Day(daynum * 10**10 + seq, net, action, actor_id, actor_null, target_id, content_id,
-               ~has_post, topic_set, ts,
-               {**{k: n_bad for k in BAD_KINDS}, "duplicates": n_dup})  # fmt: skip

@@ -16,6 +16,7 @@ from pyspark.sql import SparkSession
 from scipy.stats import spearmanr
 
 from scripts.generate import DEFAULT_END_DATE, arrow_schema, generate, main
+from scripts.sample_gaming import GAMER_KINDS, KINDS, ORDINARY_PCT
 from scripts.sample_world import SIZES, load_networks
 from transforms.schemas import ACCOUNTS, FOLLOWS, INTERACTIONS, PEOPLE, TableSpec
 
@@ -126,8 +127,8 @@ def test_influence_drives_reactions_received(lake: Path) -> None:
     accounts = pl.read_delta(str(lake / "accounts")).select("person_id", target_id="account_id")
     received = valid_interactions(lake).join(accounts, on="target_id").group_by("person_id").len()
     planted = pl.read_parquet(lake / "_sample" / "planted.parquet")
-    assert planted["kind"].unique().to_list() == ["normal"]
-    joined = planted.join(received, on="person_id", how="left").fill_null(0)
+    normal = planted.filter(pl.col("kind") == "normal")
+    joined = normal.join(received, on="person_id", how="left").fill_null(0)
     assert spearmanr(joined["influence"], joined["len"]).statistic > 0.5
 
 
@@ -250,3 +251,136 @@ def test_spark_reads_event_ts_as_written(spark: SparkSession, lake: Path) -> Non
         pc.not_equal(pc.cast(written["event_ts"], pa.date32()), written["event_date"])
     )
     assert off_day == mismatched.as_py() > 0
+
+
+# --- Gaming scenarios (scripts/sample_gaming.py) ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def reactions(lake: Path) -> pl.DataFrame:
+    """Valid interactions with the actor's and target's person and planted kind."""
+    planted = pl.read_parquet(lake / "_sample" / "planted.parquet")
+    owners = pl.read_delta(str(lake / "accounts")).select("account_id", "person_id")
+    frame = valid_interactions(lake)
+    for side in ("actor", "target"):
+        owner = owners.rename({"account_id": f"{side}_id", "person_id": side})
+        kind = planted.select(pl.col("person_id").alias(side), pl.col("kind").alias(f"{side}_kind"))
+        frame = frame.join(owner, on=f"{side}_id").join(kind, on=side)
+    return frame
+
+
+def kind_people(lake: Path, kind: str) -> pl.Series:
+    planted = pl.read_parquet(lake / "_sample" / "planted.parquet")
+    return planted.filter(pl.col("kind") == kind)["person_id"]
+
+
+def test_every_scenario_is_planted_among_ordinary_people(lake: Path, summary: dict) -> None:
+    planted = pl.read_parquet(lake / "_sample" / "planted.parquet")
+    assert set(planted["kind"].unique()) == set(KINDS)  # even tiny holds each kind
+    assert summary["planted_kinds"] == dict(planted["kind"].value_counts().iter_rows())
+    gamers = planted.filter(pl.col("kind").is_in(list(GAMER_KINDS)))
+    assert 0.01 * planted.height <= gamers.height <= 0.04 * planted.height
+    # Gaming does not change true influence: gamers are ordinary people.
+    pct = planted["influence"].rank() / planted.height
+    ordinary = pct.filter(planted["kind"].is_in(list(GAMER_KINDS)))
+    assert ordinary.min() >= ORDINARY_PCT[0] - 0.01 and ordinary.max() <= ORDINARY_PCT[1] + 0.01
+
+
+def test_pods_react_to_each_other_heavily_and_reciprocally(
+    lake: Path, reactions: pl.DataFrame
+) -> None:
+    pod = reactions.filter((pl.col("actor_kind") == "pod") & (pl.col("target_kind") == "pod"))
+    pairs = pod.group_by("actor", "target").agg(pl.len(), pl.col("event_date").n_unique())
+    members = kind_people(lake, "pod").len()
+    assert 5 <= members <= 20
+    # Every ordered pair of the pod, most days, both ways (tiny holds a single pod).
+    assert pairs.height == members * (members - 1)
+    assert pairs["event_date"].median() >= SIZES["tiny"].days // 2
+    received_from_pod = pod.height / reactions.filter(pl.col("target_kind") == "pod").height
+    assert received_from_pod > 0.5  # most of what pod members get comes from the pod
+    # Pod members follow each other.
+    accounts = pl.read_delta(str(lake / "accounts")).filter(
+        pl.col("person_id").is_in(kind_people(lake, "pod").implode())
+    )
+    follows = pl.read_delta(str(lake / "follows")).filter(
+        pl.col("follower_id").is_in(accounts["account_id"].implode())
+        & pl.col("followee_id").is_in(accounts["account_id"].implode())
+    )
+    assert follows.height >= members * (members - 1)
+
+
+def test_bots_are_young_follow_spammers_working_for_one_customer(
+    lake: Path, reactions: pl.DataFrame
+) -> None:
+    accounts = pl.read_delta(str(lake / "accounts"))
+    bots = accounts.filter(pl.col("person_id").is_in(kind_people(lake, "bot").implode()))
+    start = DEFAULT_END_DATE - timedelta(days=SIZES["tiny"].days - 1)
+    assert bots.height > 0
+    assert (bots["created_at"].dt.date() > start - timedelta(days=30)).all()
+    assert (bots["following_count"] >= 1000).all()
+    assert (bots["following_count"] > 20 * bots["followers_count"]).all()
+    assert not bots["verified"].any()
+    # The customer draws most of its reactions from the farm, in bursts on the farm's days.
+    to_customer = reactions.filter(pl.col("target_kind") == "bot_customer")
+    from_bots = to_customer.filter(pl.col("actor_kind") == "bot")
+    assert from_bots.height > 0.5 * to_customer.height
+    per_day = from_bots.group_by("event_date").agg(
+        pl.len(), span=pl.col("event_ts").max() - pl.col("event_ts").min()
+    )
+    assert (per_day["span"] < timedelta(hours=1)).all()
+    assert per_day.height < SIZES["tiny"].days  # the farm does not work every day
+
+
+def test_bought_followers_inflate_the_count_not_the_reactions(
+    lake: Path, reactions: pl.DataFrame
+) -> None:
+    accounts = pl.read_delta(str(lake / "accounts"))
+    people = kind_people(lake, "bought_followers")
+    bought = accounts.filter(pl.col("person_id").is_in(people.implode()))
+    normal = accounts.filter(pl.col("person_id").is_in(kind_people(lake, "normal").implode()))
+    assert bought["followers_count"].max() >= 20_000
+    assert bought["followers_count"].max() > normal["followers_count"].quantile(0.95)
+    received = reactions.filter(pl.col("target").is_in(people.implode())).height
+    per_normal = reactions.filter(pl.col("target_kind") == "normal").height / normal.height
+    assert received < 5 * per_normal * bought.height  # ordinary reactions, not a celebrity's
+
+
+def test_bursts_come_from_many_sellers_within_an_hour_once_a_week(
+    lake: Path, reactions: pl.DataFrame
+) -> None:
+    bursts = reactions.filter(
+        (pl.col("target_kind") == "burst_customer") & (pl.col("actor_kind") == "seller")
+    )
+    per_day = bursts.group_by("target", "event_date").agg(
+        pl.col("actor").n_unique(), span=pl.col("event_ts").max() - pl.col("event_ts").min()
+    )
+    big = per_day.filter(pl.col("actor") >= 5)
+    assert big.height >= kind_people(lake, "burst_customer").len()  # each customer bursts
+    assert (big["span"] < timedelta(hours=1)).all()
+    assert (big.group_by("target").len()["len"] <= 2).all()  # weekly, over 8 days
+
+
+def test_prolific_posters_get_more_reactions_per_reactor(lake: Path) -> None:
+    """posts_count follows posting activity; posting more draws more reactions from the same
+    audience, not a larger one."""
+    accounts = pl.read_delta(str(lake / "accounts"))
+    start = DEFAULT_END_DATE - timedelta(days=SIZES["tiny"].days - 1)
+    age = (pl.lit(start) - pl.col("created_at").dt.date()).dt.total_days() + 1
+    per_day = accounts.select(target_id="account_id", posts_per_day=pl.col("posts_count") / age)
+    received = (
+        valid_interactions(lake)
+        .group_by("target_id")
+        .agg(n=pl.len(), reactors=pl.col("actor_id").n_unique())
+        .filter(pl.col("reactors") >= 10)
+        .join(per_day, on="target_id")
+    )
+    per_reactor = received["n"] / received["reactors"]
+    assert spearmanr(received["posts_per_day"], per_reactor).statistic > 0.3
+    assert abs(spearmanr(received["posts_per_day"], received["reactors"]).statistic) < 0.2
+
+
+def test_gaming_can_be_left_out(tmp_path: Path) -> None:
+    summary = generate("tiny", str(tmp_path / "plain"), days=2, gaming=False)
+    planted = pl.read_parquet(tmp_path / "plain" / "_sample" / "planted.parquet")
+    assert planted["kind"].unique().to_list() == ["normal"]
+    assert summary["gaming"] is False

@@ -1,0 +1,236 @@
+"""Gaming scenarios planted in the sample world (issue 4): engagement pods, bot farms, bought
+followers and bought reaction bursts, plus the accounts that sell reactions.
+
+`plan_gaming` picks who games (ordinary people: gaming does not change their true influence) and
+who serves them (bots, sellers), and the follow edges the scenarios add; `gaming_day` draws one
+day's gamed reactions from (rng of the day, plan) only, like the organic ones. docs/EVALUATION.md
+explains each modelling choice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# Planted kinds (planted.parquet `kind`). Gamers are the people who buy or trade reactions; bots
+# and sellers are the accounts that deliver them (their reactions are not driven action).
+KINDS = ("normal", "pod", "bot", "bot_customer", "bought_followers", "burst_customer", "seller")
+GAMER_KINDS = ("pod", "bot_customer", "bought_followers", "burst_customer")
+KIND = {name: code for code, name in enumerate(KINDS)}
+
+ORDINARY_PCT = (0.15, 0.65)  # gamers are ordinary people by planted influence percentile
+POD_SHARE, POD_SIZE, POD_RATE = 0.012, (5, 20), 1.5  # reactions per ordered member pair and day
+FARM_SHARE, FARM_SIZE = 0.0015, (10, 30)  # bot customers (one farm each), bots per farm
+BOT_PCT = 0.15  # bots are drawn from the least influential people (fake people, no audience)
+FARM_ACTIVE, BOT_EXTRA_REACTIONS = 0.5, 1.5  # a farm works half the days; 1 + Poisson per bot
+BOT_FOLLOWS, BOTS_PER_BOUGHT = (20, 100), 50  # follow-spam edges per bot inside the sampled graph
+BOUGHT_SHARE = 0.003
+BOUGHT_FOLLOWERS_MEDIAN = 60_000.0  # extra platform-wide followers_count, lognormal(sigma 1)
+BURST_SHARE, BURST_PERIOD, BURST_SIZE = 0.003, 7, (30, 100)  # one burst day per week, sellers
+SELLER_SHARE, SELLER_PCT = 0.03, 0.5
+# Sellers are low-activity accounts apart from the reactions they sell; bots like little besides
+# their customers' posts (most of their activity is following).
+SELLER_REACTIVITY, BOT_REACTIVITY = 0.3, 0.1
+US_PER_HOUR = 3_600_000_000
+
+
+@dataclass
+class Gaming:
+    """Who games how. Account arguments are global account indices of the world."""
+
+    kind: np.ndarray  # per person, index into KINDS
+    pod_src: np.ndarray  # ordered pairs of pod members' accounts (both directions)
+    pod_dst: np.ndarray
+    bot_acc: np.ndarray  # working bot accounts, the customer account each serves, and its farm
+    bot_customer: np.ndarray
+    bot_farm: np.ndarray
+    burst_acc: np.ndarray  # burst customers' accounts, their network, weekly burst phase, sellers
+    burst_net: np.ndarray
+    burst_phase: np.ndarray
+    burst_size: np.ndarray
+    seller_acc: np.ndarray  # seller accounts sorted by network; seller_ptr[net] .. [net + 1]
+    seller_ptr: np.ndarray
+    bought_acc: np.ndarray  # accounts with bought followers, and how many were bought
+    bought_extra: np.ndarray
+    follow_src: np.ndarray  # follow edges the scenarios add (follower, followee)
+    follow_dst: np.ndarray
+
+
+class _Pools:
+    """Random, disjoint picks of people with an account on a given network."""
+
+    def __init__(self, rng: np.random.Generator, people: np.ndarray, on: np.ndarray) -> None:
+        self.order = [rng.permutation(people[on[people, net] >= 0]) for net in range(on.shape[1])]
+        self.pos = [0] * on.shape[1]
+
+    def take(self, net: int, k: int, free: np.ndarray) -> np.ndarray:
+        out: list[int] = []
+        order = self.order[net]
+        while len(out) < k and self.pos[net] < len(order):
+            person = int(order[self.pos[net]])
+            self.pos[net] += 1
+            if free[person]:
+                free[person] = False
+                out.append(person)
+        return np.array(out, np.int64)
+
+
+def plan_gaming(
+    rng: np.random.Generator,
+    pct: np.ndarray,
+    account_person: np.ndarray,
+    account_net: np.ndarray,
+    n_networks: int,
+    enabled: bool = True,
+) -> Gaming:
+    """Pick the gamers and their helpers; every scenario at least once (even in `tiny`)."""
+    n = len(pct)
+    kind = np.zeros(n, np.int8)
+    on = np.full((n, n_networks), -1, np.int64)  # account of person p on network k, or -1
+    on[account_person, account_net] = np.arange(len(account_person))
+    if not enabled:
+        e = np.zeros(0, np.int64)
+        return Gaming(kind, e, e, e, e, e, e, e, e, e, e, np.zeros(n_networks + 1, np.int64), e, e,
+                      e, e)  # fmt: skip
+    free = np.ones(n, bool)
+    idx = np.arange(n)
+    ordinary = _Pools(rng, idx[(pct >= ORDINARY_PCT[0]) & (pct <= ORDINARY_PCT[1])], on)
+    weakest = _Pools(rng, idx[pct < BOT_PCT], on)
+    popularity = np.bincount(account_net, minlength=n_networks) / len(account_net)
+
+    def groups(share: float, per_group: float = 1.0) -> int:
+        return max(1, round(share * n / per_group))
+
+    pod_src, pod_dst = [], []
+    cap = min(POD_SIZE[1], max(POD_SIZE[0], round(POD_SHARE * n)))
+    for _ in range(groups(POD_SHARE, sum(POD_SIZE) / 2)):
+        net = rng.choice(n_networks, p=popularity)
+        members = ordinary.take(net, int(rng.integers(POD_SIZE[0], cap + 1)), free)
+        kind[members] = KIND["pod"]
+        acc = on[members, net]
+        src, dst = np.meshgrid(acc, acc, indexing="ij")
+        pair = src != dst
+        pod_src.append(src[pair])
+        pod_dst.append(dst[pair])
+
+    bots, customers, farms = [], [], []
+    farm_cap = min(FARM_SIZE[1], max(5, round(0.02 * n)))  # a small world gets a small farm
+    for farm in range(groups(FARM_SHARE)):
+        net = rng.choice(n_networks, p=popularity)
+        customer = ordinary.take(net, 1, free)
+        members = weakest.take(
+            net, int(rng.integers(min(FARM_SIZE[0], farm_cap), farm_cap + 1)), free
+        )
+        if len(customer) == 0 or len(members) == 0:
+            continue
+        kind[customer], kind[members] = KIND["bot_customer"], KIND["bot"]
+        bots.append(on[members, net])
+        customers.append(np.full(len(members), on[customer[0], net]))
+        farms.append(np.full(len(members), farm))
+    bot_acc, bot_customer, bot_farm = (_cat(x) for x in (bots, customers, farms))
+
+    def singles(share: float, kind_name: str) -> np.ndarray:
+        picked = []
+        for _ in range(groups(share)):
+            net = rng.choice(n_networks, p=popularity)
+            person = ordinary.take(net, 1, free)
+            kind[person] = KIND[kind_name]
+            picked.append(on[person, net])
+        return _cat(picked)
+
+    bought_acc = singles(BOUGHT_SHARE, "bought_followers")
+    bought_extra = np.round(BOUGHT_FOLLOWERS_MEDIAN * rng.lognormal(0, 1, len(bought_acc)))
+    burst_acc = singles(BURST_SHARE, "burst_customer")
+    burst_phase = rng.integers(0, BURST_PERIOD, len(burst_acc))
+    burst_size = rng.integers(BURST_SIZE[0], BURST_SIZE[1] + 1, len(burst_acc))
+
+    # Sellers: on each network with a burst customer, enough low-activity accounts for a burst
+    # (SELLER_SHARE of the network's people at scale, a handful in a tiny world).
+    weak = _Pools(rng, idx[pct < SELLER_PCT], on)
+    for net in np.unique(account_net[burst_acc]):
+        want = max(min(BURST_SIZE[1], round(0.05 * n)), round(SELLER_SHARE * n * popularity[net]))
+        kind[weak.take(int(net), want, free)] = KIND["seller"]
+    seller_acc = np.flatnonzero(kind[account_person] == KIND["seller"])
+    seller_acc = seller_acc[np.argsort(account_net[seller_acc], kind="stable")]
+    seller_ptr = np.searchsorted(account_net[seller_acc], np.arange(n_networks + 1))
+
+    follow_src, follow_dst = _gaming_follows(rng, account_net, bot_acc, bot_customer, bought_acc)
+    pods_src, pods_dst = _cat(pod_src), _cat(pod_dst)
+    return Gaming(
+        kind=kind,
+        pod_src=pods_src,
+        pod_dst=pods_dst,
+        bot_acc=bot_acc,
+        bot_customer=bot_customer,
+        bot_farm=bot_farm,
+        burst_acc=burst_acc,
+        burst_net=account_net[burst_acc],
+        burst_phase=burst_phase,
+        burst_size=burst_size,
+        seller_acc=seller_acc,
+        seller_ptr=seller_ptr,
+        bought_acc=bought_acc,
+        bought_extra=bought_extra.astype(np.int64),
+        follow_src=np.concatenate([pods_src, follow_src]),
+        follow_dst=np.concatenate([pods_dst, follow_dst]),
+    )
+
+
+def _gaming_follows(
+    rng: np.random.Generator,
+    account_net: np.ndarray,
+    bot_acc: np.ndarray,
+    bot_customer: np.ndarray,
+    bought_acc: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Follow edges beside the pods': bots follow their customer and follow-spam random accounts
+    of their network; accounts with bought followers are followed by bots of their network."""
+    by_net = [np.flatnonzero(account_net == net) for net in range(account_net.max() + 1)]
+    spam = rng.integers(BOT_FOLLOWS[0], BOT_FOLLOWS[1] + 1, len(bot_acc))
+    spam_src = np.repeat(bot_acc, spam)
+    spam_dst = np.concatenate(
+        [rng.choice(by_net[account_net[b]], k) for b, k in zip(bot_acc, spam, strict=True)]
+        or [np.zeros(0, np.int64)]
+    )
+    bought_src, bought_dst = [], []
+    for acc in bought_acc:
+        pool = bot_acc[account_net[bot_acc] == account_net[acc]]
+        if len(pool):
+            bought_src.append(rng.choice(pool, min(len(pool), BOTS_PER_BOUGHT), replace=False))
+            bought_dst.append(np.full(len(bought_src[-1]), acc))
+    return (np.concatenate([bot_acc, spam_src, _cat(bought_src)]),
+            np.concatenate([bot_customer, spam_dst, _cat(bought_dst)]))  # fmt: skip
+
+
+def gaming_day(
+    g: Gaming, rng: np.random.Generator, daynum: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One day's gamed reactions: (actor account, target account, hour of the burst or -1)."""
+    # Pods: every member reacts to every other member's posts, every day.
+    per_pair = rng.poisson(POD_RATE, len(g.pod_src))
+    actors = [np.repeat(g.pod_src, per_pair)]
+    targets = [np.repeat(g.pod_dst, per_pair)]
+    hours = [np.full(len(actors[0]), -1)]
+    # Bot farms: on its working days a farm's bots all react within the same hour.
+    n_farms = int(g.bot_farm.max()) + 1 if len(g.bot_farm) else 0
+    working = rng.random(n_farms) < FARM_ACTIVE
+    farm_hour = rng.integers(0, 24, n_farms)
+    on = working[g.bot_farm] if n_farms else np.zeros(0, bool)
+    reps = 1 + rng.poisson(BOT_EXTRA_REACTIONS, int(on.sum()))
+    actors.append(np.repeat(g.bot_acc[on], reps))
+    targets.append(np.repeat(g.bot_customer[on], reps))
+    hours.append(np.repeat(farm_hour[g.bot_farm[on]], reps))
+    # Bursts: once a week, many unrelated sellers react to the customer within one hour.
+    for i in np.flatnonzero((daynum + g.burst_phase) % BURST_PERIOD == 0):
+        net = g.burst_net[i]
+        pool = g.seller_acc[g.seller_ptr[net] : g.seller_ptr[net + 1]]
+        sellers = rng.choice(pool, min(len(pool), int(g.burst_size[i])), replace=False)
+        actors.append(sellers)
+        targets.append(np.full(len(sellers), g.burst_acc[i]))
+        hours.append(np.full(len(sellers), rng.integers(0, 24)))
+    return _cat(actors), _cat(targets), _cat(hours)
+
+
+def _cat(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
