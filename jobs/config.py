@@ -12,6 +12,7 @@ import copy
 import dataclasses
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,18 @@ import yaml
 from jobs.typed_tree import NOT_IN_TREE, ConfigError, build
 from transforms.scoring import COMPONENTS as SCORE_COMPONENTS
 
-CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+
+def _conf_dir() -> Path:
+    """conf/: $SWAY_CONF_DIR, else next to the packages (a checkout), else ./conf. The last case is
+    the packaged job (docs/CLUSTER.md): the code comes from sway.zip, where no folder lies next to
+    it, and `--archives sway-conf.zip#conf` unpacks the config into the driver's working dir."""
+    if os.environ.get("SWAY_CONF_DIR"):
+        return Path(os.environ["SWAY_CONF_DIR"]).resolve()
+    beside = Path(__file__).resolve().parent.parent / "conf"
+    return beside if beside.is_dir() else Path("conf").resolve()
+
+
+CONF_DIR = _conf_dir()
 BASE_CONF = CONF_DIR / "base.yaml"
 
 
