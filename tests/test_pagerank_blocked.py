@@ -97,9 +97,9 @@ def test_tiles_push_the_transition_product():
 
 @pytest.mark.parametrize(("blocks", "partitions"), [(2, 2), (3, 2), (8, 2), (12, 4), (7, 7)])
 def test_partition_keys_spread_blocks(blocks, partitions):
-    keys = blk.partition_keys(blocks, partitions)
+    keys = tiles.partition_keys(blocks, partitions)
     assert len(set(keys)) == blocks
-    assert [blk.spark_partition(k, partitions) for k in keys] == [
+    assert [tiles.spark_partition(k, partitions) for k in keys] == [
         b % partitions for b in range(blocks)
     ]
 
@@ -107,7 +107,7 @@ def test_partition_keys_spread_blocks(blocks, partitions):
 def test_spark_partition_is_sparks_hash_partitioner(spark):
     frame = spark.range(50).select(col("id").cast("int").alias("key"))
     got = frame.select("key", pmod(hash("key"), lit(7)).alias("p")).collect()
-    assert all(blk.spark_partition(row["key"], 7) == row["p"] for row in got)
+    assert all(tiles.spark_partition(row["key"], 7) == row["p"] for row in got)
 
 
 # ------------------------------------------------------------------------------ Spark engines
@@ -124,8 +124,9 @@ def test_blocked_matches_networkx(spark, blocks):
     got = collected(result.ranks)
     assert_close(got, nx_pagerank(edge_list, prior_map, tol=1e-13, max_iter=200))
     assert got[BIG + 10] == 0.0  # isolated, no prior
-    assert set(timings) == {"relabel", "setup", "iterations", "finalize", "total"}
-    assert len(timings["iterations"]) == iterations
+    phases = {"relabel", "setup", "iterations", "kernel", "shipped", "finalize", "total"}
+    assert set(timings) == phases and timings["shipped"] == 0
+    assert len(timings["iterations"]) == len(timings["kernel"]) == iterations
 
 
 def test_single_blocked_and_reference_agree_step_by_step(spark):
@@ -196,21 +197,50 @@ def test_a_failed_iteration_resumes_from_the_last_checkpoint(spark, monkeypatch)
     assert_close(collected(result.ranks), want, atol=1e-13)
 
 
-def _cogroup(plan):
-    """The FlatMapCoGroupsInArrow node of an executed plan."""
+def test_a_block_missing_where_its_task_runs_is_shipped_once(spark, monkeypatch, tmp_path):
+    """Block files deleted after iteration 2 (as when a block's task runs on another executor):
+    iteration 3 finds them missing, is redone with the tiles shipped (which writes them again),
+    and the run ends where an undisturbed run does."""
+    totals = pagerank_blocked._totals
+    calls = {"n": 0}
+
+    def deleting(frame, keys, *columns):
+        got = totals(frame, keys, *columns)
+        calls["n"] += 1
+        if calls["n"] == 3:  # setup, iterations 1 and 2
+            for path in tmp_path.glob("*/*.arrow"):
+                path.unlink()
+        return got
+
+    monkeypatch.setattr(pagerank_blocked, "_totals", deleting)
+    edge_list, prior_map = case_graph()
+    edges, prior = frames(spark, edge_list + NOISE, prior_map)
+    timings: dict = {}
+    kw = dict(tol=1e-13, max_iter=6, blocks=3, tile_dir=str(tmp_path), timings=timings)
+    result = blocked_pagerank(edges, prior, **kw)
+    assert timings["shipped"] == 1 and calls["n"] == 1 + 6 + 1  # iteration 3 twice
+    want, _, _ = local_pagerank(edge_list, prior_map, tol=1e-13, max_iter=6)
+    assert_close(collected(result.ranks), want, atol=1e-13)
+    assert list(tmp_path.iterdir()) == []  # the run's files are deleted at the end
+
+
+def _node(plan, name):
+    """The first node called `name` of an executed plan."""
     stack = [plan]
     while stack:
         node = stack.pop()
-        if node.nodeName() == "FlatMapCoGroupsInArrow":
+        if node.nodeName() == name:
             return node
         children = node.children()
         stack.extend(children.apply(i) for i in range(children.size()))
-    raise AssertionError("no cogroup in the plan")
+    raise AssertionError(f"no {name} in the plan")
 
 
-def test_iterations_read_the_tiles_in_place(spark, monkeypatch):
-    """Each iteration's query: the tiles' side of the cogroup is the cached graph as laid out at
-    setup (no exchange, no sort); the only exchange moves the messages (block vectors)."""
+@pytest.mark.parametrize("resident", [True, False])
+def test_iterations_move_only_messages(spark, monkeypatch, resident):
+    """Each iteration's query: the only exchange moves the messages (block vectors). Resident:
+    the cached graph is not read at all. Shipped: the tiles' side of the cogroup is the cached
+    graph as laid out at setup (no exchange, no sort)."""
     plans = []
     edges, prior = frames(spark, HAND_EDGES, HAND_PRIOR)
     frame_class = type(edges)  # pyspark's classic DataFrame, a subclass of the public one
@@ -221,16 +251,24 @@ def test_iterations_read_the_tiles_in_place(spark, monkeypatch):
         return checkpoint(self, *args, **kwargs)
 
     monkeypatch.setattr(frame_class, "localCheckpoint", spy)
-    blocked_pagerank(edges, prior, tol=0.0, max_iter=3, blocks=2)
-    assert len(plans) == 3
+    timings: dict = {}
+    kw = dict(tol=0.0, max_iter=3, blocks=2, resident=resident, timings=timings)
+    result = blocked_pagerank(edges, prior, **kw)
+    assert len(plans) == 3 and timings["shipped"] == (0 if resident else 3)
+    want, _, _ = local_pagerank(HAND_EDGES, HAND_PRIOR, tol=0.0, max_iter=3)
+    assert_close(collected(result.ranks), want, atol=1e-13)
     for number, (plan, frame) in enumerate(plans, start=1):
-        tiles_side = _cogroup(plan).children().apply(0).toString()
-        # What runs is above the cache; below it is how the tiles were built once, at setup.
-        executed = tiles_side.split("InMemoryRelation")[0]
-        assert "InMemoryTableScan" in executed
-        assert "Exchange" not in executed and "Sort " not in executed
+        if resident:
+            _node(plan, "FlatMapGroupsInArrow")
+            executed = plan.toString()
+        else:
+            tiles_side = _node(plan, "FlatMapCoGroupsInArrow").children().apply(0).toString()
+            # What runs is above the cache; below it is how the tiles were built once, at setup.
+            executed = tiles_side.split("InMemoryRelation")[0]
+            assert "Exchange" not in executed and "Sort " not in executed
+        assert ("InMemoryTableScan" in executed) == (not resident or number == 1)
         moved = shuffles(frame)
-        if number == 1:  # the first messages are cached with the tiles, laid out alike
-            assert moved == []
+        if number == 1 and not resident:  # the first messages are cached with the tiles, laid
+            assert moved == []  # out alike (resident, the graph is cached as built)
         else:
             assert len(moved) == 1 and moved[0].startswith("hashpartitioning(key#")

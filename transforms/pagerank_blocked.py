@@ -9,12 +9,14 @@ not rows:
            offsets[b] + i without any driver collect; edges are packed by destination block
            (their destination gets its dense index), then by source block, where they become
            CSR tiles, cached once and laid out by block key on P partitions.
-  iterate  one Spark job: for each block, a cogroup of its cached tiles (read in place, no
-           exchange) with the messages sent to it (PARTIAL inflows from the source blocks, its
-           own SELF ranks: the only data shuffled) -> its new ranks (SELF), their L1 change and
-           dangling mass (STATS: B rows of scalars, all the driver collects) and the next
-           iteration's PARTIALs from its tiles. The output is a local checkpoint: a short plan,
-           a short lineage, released once the next iteration has read it.
+  iterate  one Spark job: for each block, the messages sent to it (PARTIAL inflows from the
+           source blocks, its own SELF ranks: the only data shuffled) grouped, with its tiles
+           resident in the Python worker (pagerank_blocks says how, and what happens on a miss:
+           the iteration is redone as a cogroup with the cached tiles, read in place) -> its new
+           ranks (SELF), their L1 change and dangling mass (STATS: B rows of scalars, all the
+           driver collects) and the next iteration's PARTIALs from its tiles. The output is a
+           local checkpoint: a short plan, a short lineage, released once the next iteration
+           has read it.
   finish   ranks joined back to person ids per block, checkpointed.
 
 A celebrity with millions of reactors costs one partial value per source tile; a block's work is
@@ -28,7 +30,9 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import shutil
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -138,7 +142,12 @@ def _vertex_blocks(
 
 
 def _graph(
-    edges: DataFrame, vblocks: DataFrame, keys: list[int], offsets: np.ndarray, start: tiles.Start
+    edges: DataFrame,
+    vblocks: DataFrame,
+    keys: list[int],
+    offsets: np.ndarray,
+    start: tiles.Start,
+    store: tuple | None,
 ) -> DataFrame:
     """The cached tiles and vertex data per block, with the first iteration's messages."""
     blocks = len(keys)
@@ -152,9 +161,12 @@ def _graph(
     by_source = packed.groupBy("key").cogroup(vertices)
     by_source = by_source.applyInArrow(resolve, tiles.EDGE_PACK_SCHEMA)
     build = functools.partial(
-        tiles.build_graph, keys=keys, offsets=offsets, start=start, tile_edges=blk.TILE_EDGES
-    )
+        tiles.build_graph, keys=keys, offsets=offsets, start=start, store=store,
+        tile_edges=blk.TILE_EDGES,
+    )  # fmt: skip
     built = by_source.groupBy("key").cogroup(vertices).applyInArrow(build, blk.GRAPH_SCHEMA)
+    if store is not None:  # iterations read their blocks elsewhere: cached as built
+        return built.persist(_LEVEL)
     # Laid out by block key and sorted, then cached: each iteration's cogroup reads it in place
     # (Spark cannot know that the build's output is grouped so already: one exchange, once).
     partitions = int(edges.sparkSession.conf.get("spark.sql.shuffle.partitions"))
@@ -184,6 +196,41 @@ def _release(frame: DataFrame | None) -> None:
         frame.unpersist()
 
 
+def _run(step: DataFrame, keys: list[int], *columns: str) -> tuple[DataFrame, list[float]]:
+    """An iteration's output as a local checkpoint, and its STATS totals. Not eager: the STATS
+    collect is the one job that computes and stores it."""
+    following = step.localCheckpoint(eager=False, storageLevel=_LEVEL)
+    try:
+        return following, _totals(following, keys, *columns)
+    except Exception:
+        _release(following)
+        raise
+
+
+def _step(
+    messages: DataFrame, shipped: DataFrame, store: tuple | None, keys: list[int], **kw
+) -> tuple[DataFrame, list[float], bool]:
+    """One iteration's output, its totals (l1, dm, kernel seconds) and whether the tiles were
+    shipped: from the resident blocks if each was resident where its task ran, else redone
+    with the tiles shipped from the cached graph (which makes them resident there)."""
+    grouped, columns = messages.groupBy("key"), ("l1", "dm", "t")
+    if store is not None:
+
+        def kernel(rows):  # not a partial: pyspark 4.2 reads this UDF's form from its type hints
+            return blk.step_resident(rows, store=store, keys=keys, **kw)
+
+        following, totals = _run(grouped.applyInArrow(kernel, STEP_TYPE), keys, *columns, "miss")
+        if not totals[-1]:
+            return following, totals[:-1], False
+        log.info("blocked pagerank: %d blocks not resident, tiles shipped", totals[-1])
+        _release(following)
+    kernel = functools.partial(blk.step, store=store, keys=keys, **kw)
+    following, totals = _run(
+        shipped.cogroup(grouped).applyInArrow(kernel, STEP_TYPE), keys, *columns
+    )
+    return following, totals, True
+
+
 def blocked_pagerank(
     edges: DataFrame,
     prior: DataFrame,
@@ -194,6 +241,8 @@ def blocked_pagerank(
     checkpoint_every: int = 5,
     initial: DataFrame | None = None,
     blocks: int | None = None,
+    resident: bool = True,
+    tile_dir: str | None = None,
     timings: dict | None = None,
 ) -> PageRankResult:
     """Weighted personalized PageRank of the vertices of `prior` over `edges`: the contract and
@@ -201,9 +250,13 @@ def blocked_pagerank(
 
     blocks: vertex blocks (default: from the edge count and spark.default.parallelism).
     checkpoint_every: iterations between reliable checkpoints of the rank state (only with a
-    checkpoint dir), the point an iteration that fails resumes from. timings, when given,
-    receives the phases in seconds: relabel (vertex blocks, dense ids), setup (edge tiles, first
-    messages), iterations (a list), finalize (ranks joined back to ids, checkpointed), total.
+    checkpoint dir), the point an iteration that fails resumes from. resident: keep the tiles in
+    the Python workers (else every iteration ships them from the cache); tile_dir: where their
+    files go (default: each executor's local dir). timings, when given, receives the phases in
+    seconds: relabel (vertex blocks, dense ids), setup (edge tiles, first messages), iterations
+    (wall per iteration), kernel (per iteration, the numpy kernels' seconds summed over the
+    blocks), shipped (iterations whose tiles were shipped), finalize (ranks joined back to ids,
+    checkpointed), total.
     """
     validate_params(alpha, tol, max_iter)
     if checkpoint_every < 1:
@@ -213,6 +266,7 @@ def blocked_pagerank(
     spark, phases = edges.sparkSession, timings if timings is not None else {}
     started = clock = time.perf_counter()
     partitions, reliable = parallelism(spark), _has_checkpoint_dir(edges)
+    store = (tile_dir, uuid.uuid4().hex) if resident else None  # a graph id per run
 
     def lap() -> float:
         nonlocal clock
@@ -221,47 +275,46 @@ def blocked_pagerank(
 
     with _engine_conf(spark, partitions):
         blocks = blocks or default_blocks(edges.count(), partitions)
-        keys = blk.partition_keys(blocks, partitions)
+        keys = tiles.partition_keys(blocks, partitions)
         vblocks, offsets, start = _vertex_blocks(prior, initial, keys)
         phases["relabel"] = lap()
         if start is None:  # nothing to rank is a fixed point already
             vblocks.unpersist()
             return PageRankResult(spark.createDataFrame([], RANKS_SCHEMA), 0, True, 0.0, [])
-        graph = _graph(edges, vblocks, keys, offsets, start)
+        graph = _graph(edges, vblocks, keys, offsets, start, store)
         edge_total, dangling_mass = _totals(graph, keys, "m", "dm")  # materialises the tiles
         vblocks.unpersist()
         phases["setup"] = lap()
         log.info(
             "blocked pagerank: %d vertices, %d edges, %d blocks on %d partitions, alpha=%s, "
-            "tol=%s, max_iter=%d", start.vertices, edge_total, blocks, partitions, alpha, tol,
-            max_iter,
+            "tol=%s, max_iter=%d, tiles %s", start.vertices, edge_total, blocks, partitions,
+            alpha, tol, max_iter, "resident" if resident else "shipped",
         )  # fmt: skip
 
         # Built once: each iteration's query only adds its messages (a py4j call costs).
-        left = graph.where(_kind(blk.VERTEX, blk.TILE)).select("key", "kind", "blob")
-        left = left.groupBy("key")
+        shipped = graph.where(_kind(blk.VERTEX, blk.TILE)).select("key", "kind", "blob")
+        shipped = shipped.groupBy("key")
         state, history, laps = None, [], phases.setdefault("iterations", [])
+        kernel_s, phases["shipped"] = phases.setdefault("kernel", []), 0
         messages = graph.where(_kind(blk.PARTIAL, blk.SELF)).select("key", "kind", "blob")
         resume = (0, messages, dangling_mass)  # iterations done, their messages, dangling mass
         converged, iterations, resumed = False, 0, False
         while not converged and iterations < max_iter:
-            kernel = functools.partial(
-                blk.step, alpha=alpha, scale=alpha * dangling_mass + (1.0 - alpha),
-                push_next=iterations + 1 < max_iter, keys=keys, sizes=np.diff(offsets).tolist(),
+            kw = dict(
+                alpha=alpha, scale=alpha * dangling_mass + (1.0 - alpha),
+                push_next=iterations + 1 < max_iter, sizes=np.diff(offsets).tolist(),
             )  # fmt: skip
-            step = left.cogroup(messages.groupBy("key")).applyInArrow(kernel, STEP_TYPE)
-            # Not eager: the STATS collect below is the one job that computes and stores it.
-            following = step.localCheckpoint(eager=False, storageLevel=_LEVEL)
             try:
-                l1_change, dangling_mass = _totals(following, keys, "l1", "dm")
+                following, (l1_change, dangling_mass, seconds), ship = _step(
+                    messages, shipped, store, keys, **kw
+                )
             except Exception:
-                _release(following)
                 if resumed:  # once: a second failure is not a lost executor
                     raise
                 resumed, (iterations, messages, dangling_mass) = True, resume
                 _release(state)
                 state = None
-                del history[iterations:], laps[iterations:]
+                del history[iterations:], laps[iterations:], kernel_s[iterations:]
                 log.exception("blocked pagerank: resuming after iteration %d", iterations)
                 continue
             iterations += 1
@@ -272,19 +325,23 @@ def blocked_pagerank(
             history.append(l1_change)
             converged = l1_change < start.vertices * tol
             laps.append(lap())
+            kernel_s.append(seconds)
+            phases["shipped"] += int(ship)
             log.info(
                 "blocked pagerank iteration %d: l1 change %.3e (threshold %.3e), dangling mass "
-                "%.4f, %.2fs", iterations, l1_change, start.vertices * tol, dangling_mass,
-                laps[-1],
+                "%.4f, %.2fs (kernels %.2fs)", iterations, l1_change, start.vertices * tol,
+                dangling_mass, laps[-1], seconds,
             )  # fmt: skip
 
         assert state is not None  # max_iter >= 1
         vertices = graph.where(_kind(blk.VERTEX)).select("key", "ids").groupBy("key")
         final = state.where(_kind(blk.SELF)).select("key", "blob").groupBy("key")
-        joined = vertices.cogroup(final).applyInArrow(blk.emit_ranks, RANKS_SCHEMA)
-        ranks = _checkpoint(joined, reliable)
+        emit = functools.partial(blk.emit_ranks, store=store)
+        ranks = _checkpoint(vertices.cogroup(final).applyInArrow(emit, RANKS_SCHEMA), reliable)
         _release(state)
         graph.unpersist()
+        if store is not None and tile_dir is not None:  # a local dir: the driver's to delete
+            shutil.rmtree(f"{tile_dir}/{store[1]}", ignore_errors=True)
         phases["finalize"] = lap()
     phases["total"] = time.perf_counter() - started
     l1_last = history[-1] if history else 0.0

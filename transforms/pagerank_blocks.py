@@ -12,12 +12,24 @@ destination block one partial vector per tile: vectors move, edges stay where th
 
 Every row carries its arrays in one binary `blob` (see encode): a few columns keep the Arrow
 conversion and the driver's per-query planning (a py4j call per column) cheap.
+
+Resident blocks: what an iteration needs of a block besides its messages (1 / out-weight,
+teleport, tiles) does not change, so it is kept in the Python worker processes (Spark reuses
+them across tasks), backed by a file per block written once at setup on the executor's local
+disk (Arrow IPC, memory-mapped: the workers of an executor share one copy in the page cache).
+An iteration then moves rank vectors only. The file is the truth: a block whose file this
+executor lacks (its task ran elsewhere) answers MISS, and the driver redoes that iteration with
+the tiles shipped from the cached graph, which also writes the file here.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import struct
+import tempfile
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,7 +41,11 @@ VERTEX, TILE, PARTIAL, SELF, STATS = 0, 1, 2, 3, 4
 # A tile stays far below Arrow's 2 GB per batch and a Python worker's memory.
 TILE_EDGES = 1 << 22
 
-STEP_SCHEMA = "key int, kind byte, blob binary, n long, m long, l1 double, dm double"
+# STATS of an iteration: l1 change, dangling mass, t: the kernel's seconds, miss: 1 when the
+# block was not resident (the iteration is redone with the tiles shipped).
+STEP_SCHEMA = (
+    "key int, kind byte, blob binary, n long, m long, l1 double, dm double, t double, miss long"
+)
 GRAPH_SCHEMA = f"{STEP_SCHEMA}, ids binary"  # ids: read back only to name the final ranks
 
 
@@ -94,51 +110,6 @@ def expand(fields: dict, name: str, size: int) -> np.ndarray:
     return np.asarray(fields[name], np.float64)
 
 
-def block_of(ids: np.ndarray, blocks: int) -> np.ndarray:
-    """Block index of each id: a 64-bit mix (splitmix64's finaliser) so that any id pattern
-    (dense, strided, clustered) spreads evenly."""
-    z = np.asarray(ids, dtype=np.int64).view(np.uint64)
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return ((z ^ (z >> np.uint64(31))) % np.uint64(blocks)).astype(np.int64)
-
-
-def _murmur3_int(value: int, seed: int = 42) -> int:
-    """Spark's hash() of an int column (Murmur3_x86_32.hashInt), as its hash partitioner uses."""
-    mask = 0xFFFFFFFF
-    k1 = (value & mask) * 0xCC9E2D51 & mask
-    k1 = ((k1 << 15) | (k1 >> 17)) * 0x1B873593 & mask
-    h1 = seed ^ k1
-    h1 = (((h1 << 13) | (h1 >> 19)) & mask) * 5 + 0xE6546B64 & mask
-    h1 ^= 4
-    h1 = (h1 ^ (h1 >> 16)) * 0x85EBCA6B & mask
-    h1 = (h1 ^ (h1 >> 13)) * 0xC2B2AE35 & mask
-    h1 ^= h1 >> 16
-    return h1 - (1 << 32) if h1 >= 1 << 31 else h1
-
-
-def spark_partition(key: int, partitions: int) -> int:
-    """The partition Spark's hashpartitioning(key, partitions) puts an int key in."""
-    return _murmur3_int(key) % partitions
-
-
-def partition_keys(blocks: int, partitions: int) -> list[int]:
-    """An int key per block such that block b lands in partition b mod P: with plain 0..B-1 keys
-    the hash partitioner would put several blocks on one core and none on another."""
-    wanted: dict[int, list[int]] = {}
-    for block in range(blocks):
-        wanted.setdefault(block % partitions, []).append(block)
-    keys = [0] * blocks
-    candidate, left = 0, blocks
-    while left:
-        waiting = wanted.get(spark_partition(candidate, partitions))
-        if waiting:
-            keys[waiting.pop(0)] = candidate
-            left -= 1
-        candidate += 1
-    return keys
-
-
 def table(schema: pa.Schema, rows: list[dict]) -> pa.Table:
     """Rows (dicts; missing keys are null) as an Arrow table."""
     return pa.Table.from_pylist(rows, schema=schema)
@@ -159,9 +130,17 @@ class Tile:
         """Per row, sum of weight * x[col]: this tile's contribution to its destinations."""
         if self.data is None:  # unit weights (or any constant): no weight array at all
             return self.const * np.add.reduceat(x[self.cols], self.indptr[:-1])
-        # scipy would compute in the weights' dtype: float32 weights are widened first.
-        data = self.data if self.data.dtype == np.float64 else self.data.astype(np.float64)
-        return sp.csr_array((data, self.cols, self.indptr), shape=(self.rows.size, x.size)) @ x
+        return self._matrix(x.size) @ x
+
+    def _matrix(self, columns: int) -> sp.csr_array:
+        """Built once: a resident tile is multiplied every iteration."""
+        matrix = self.__dict__.get("_csr")
+        if matrix is None or matrix.shape[1] != columns:
+            # scipy would compute in the weights' dtype: float32 weights are widened first.
+            data = self.data if self.data.dtype == np.float64 else self.data.astype(np.float64)
+            matrix = sp.csr_array((data, self.cols, self.indptr), shape=(self.rows.size, columns))
+            object.__setattr__(self, "_csr", matrix)  # frozen: a cache, not a field
+        return matrix
 
     def blob(self) -> bytes:
         arrays = {"rows": self.rows, "bounds": self.bounds, "indptr": self.indptr}
@@ -200,15 +179,57 @@ def push(tiles: list[Tile], x: np.ndarray, keys: list[int], sizes: list[int]) ->
     return rows
 
 
-def vertex_rows(key: int, ranks: np.ndarray, *, l1: float, inv_out: np.ndarray) -> list[dict]:
-    """A block's SELF row (its ranks) and STATS row (L1 change, dangling mass)."""
+def vertex_rows(key: int, ranks: np.ndarray, *, inv_out: np.ndarray, **stats) -> list[dict]:
+    """A block's SELF row (its ranks) and STATS row (dangling mass and the given stats)."""
     dangling = float(ranks[inv_out == 0.0].sum())  # no out-weight: the vertex is dangling
-    stats = {"key": key, "kind": STATS, "n": int(ranks.size), "l1": l1, "dm": dangling}
+    stats.update(key=key, kind=STATS, n=int(ranks.size), dm=dangling)
     return [{"key": key, "kind": SELF, "blob": encode(vals=ranks)}, stats]
 
 
-def step(
-    graph: pa.Table,
+@dataclass(frozen=True)
+class Block:
+    """What an iteration needs of a block besides its messages (fixed from setup on)."""
+
+    inv_out: np.ndarray  # 1 / out-weight, 0 for a dangling vertex
+    prior: np.ndarray  # teleport share
+    tiles: list[Tile]
+
+    @staticmethod
+    def of(blobs: pa.Array | pa.ChunkedArray) -> Block:
+        """From the blobs of its VERTEX row then its TILE rows."""
+        vertex = decode(blobs[0])
+        inv_out = vertex["inv_out"]
+        tiles = [Tile.decoded(blobs[i]) for i in range(1, len(blobs))]
+        return Block(inv_out, expand(vertex, "prior", inv_out.size), tiles)
+
+
+def step(graph: pa.Table, messages: pa.Table, *, store: tuple | None, **kw) -> pa.Table:
+    """One iteration for one block, its VERTEX and TILE rows shipped from the cached graph (the
+    cogroup's left side); with a store, they are made resident here for the next iterations."""
+    started = time.perf_counter()
+    # (An empty side of a cogroup comes without columns.)
+    kinds = graph.column("kind").to_numpy() if graph.num_rows else np.zeros(0)
+    if not np.any(kinds == VERTEX):  # messages for a block without vertices: cannot happen
+        return table(STEP_ARROW, [])
+    at = [int(np.flatnonzero(kinds == VERTEX)[0]), *np.flatnonzero(kinds == TILE).tolist()]
+    key, blobs = graph.column("key")[at[0]].as_py(), graph.column("blob").take(at)
+    block = keep(store, key, blobs) if store is not None else Block.of(blobs)
+    return advance(key, block, messages, started=started, **kw)
+
+
+def step_resident(messages: pa.Table, *, store: tuple, **kw) -> pa.Table:
+    """One iteration for one block from its resident data, or a MISS row if it has none here."""
+    started = time.perf_counter()
+    key = messages.column("key")[0].as_py()
+    block = resident(store, key)
+    if block is None:
+        return table(STEP_ARROW, [{"key": key, "kind": STATS, "miss": 1}])
+    return advance(key, block, messages, started=started, **kw)
+
+
+def advance(
+    key: int,
+    block: Block,
     messages: pa.Table,
     *,
     alpha: float,
@@ -216,23 +237,16 @@ def step(
     push_next: bool,
     keys: list[int],
     sizes: list[int],
+    started: float,
 ) -> pa.Table:
-    """One iteration for one block: the SELF row (previous ranks) and the PARTIAL inflows received
-    become the new ranks alpha * inflow + scale * prior, with scale = alpha * dangling mass +
-    (1 - alpha); returns them (SELF), their L1 change and dangling mass (STATS) and, unless this
-    is the last iteration, the next iteration's PARTIAL rows from this block's tiles."""
-    # (An empty side of a cogroup comes without columns; STATS messages are ignored.)
-    kinds = graph.column("kind").to_numpy() if graph.num_rows else np.zeros(0)
-    if not np.any(kinds == VERTEX):  # messages for a block without vertices: cannot happen
-        return table(STEP_ARROW, [])
-    at = int(np.flatnonzero(kinds == VERTEX)[0])
-    key, vertex = graph.column("key")[at].as_py(), decode(graph.column("blob")[at])
-    inv_out = vertex["inv_out"]
-    prior = expand(vertex, "prior", inv_out.size)
-    inflow, old = np.zeros(inv_out.size), np.zeros(inv_out.size)
+    """The SELF row (previous ranks) and the PARTIAL inflows received become the new ranks
+    alpha * inflow + scale * prior, with scale = alpha * dangling mass + (1 - alpha); returns
+    them (SELF), their L1 change and dangling mass (STATS) and, unless this is the last
+    iteration, the next iteration's PARTIAL rows from this block's tiles."""
+    inflow, old = np.zeros(block.inv_out.size), np.zeros(block.inv_out.size)
     message_kinds = messages.column("kind").to_numpy() if messages.num_rows else []
     for i, kind in enumerate(message_kinds):
-        if kind not in (SELF, PARTIAL):
+        if kind not in (SELF, PARTIAL):  # STATS rows ride along with the messages: ignored
             continue
         fields = decode(messages.column("blob")[i])
         if kind == SELF:
@@ -241,19 +255,78 @@ def step(
             inflow[fields["idx"]] += fields["vals"]  # a tile's rows are distinct: no repeats
         else:
             inflow += fields["vals"]
-    ranks = alpha * inflow + scale * prior
-    rows = vertex_rows(key, ranks, l1=float(np.abs(ranks - old).sum()), inv_out=inv_out)
-    if push_next:
-        blobs = graph.column("blob")
-        tiles = [Tile.decoded(blobs[int(i)]) for i in np.flatnonzero(kinds == TILE)]
-        rows += push(tiles, ranks * inv_out, keys, sizes)
-    return table(STEP_ARROW, rows)
+    ranks = alpha * inflow + scale * block.prior
+    l1 = float(np.abs(ranks - old).sum())
+    pushed = push(block.tiles, ranks * block.inv_out, keys, sizes) if push_next else []
+    rows = vertex_rows(key, ranks, inv_out=block.inv_out, l1=l1, miss=0)
+    rows[1]["t"] = time.perf_counter() - started
+    return table(STEP_ARROW, rows + pushed)
 
 
-def emit_ranks(vertices: pa.Table, state: pa.Table) -> pa.Table:
-    """person_id, rank of one block from its VERTEX row (ids) and its last SELF row (ranks)."""
+def emit_ranks(vertices: pa.Table, state: pa.Table, *, store: tuple | None) -> pa.Table:
+    """person_id, rank of one block from its VERTEX row (ids) and its last SELF row (ranks);
+    the block's resident data here is dropped (elsewhere it goes when Spark deletes the
+    executor's local dirs, or when two newer graphs have been seen)."""
     schema = pa.schema([("person_id", pa.int64()), ("rank", pa.float64())])
     if not vertices.num_rows or not state.num_rows:
         return schema.empty_table()
+    if store is not None:
+        forget(store, vertices.column("key")[0].as_py())
     ids = np.frombuffer(vertices.column("ids")[0].as_buffer(), np.int64)
     return pa.table([ids, decode(state.column("blob")[0])["vals"]], schema=schema)
+
+
+# ------------------------------------------------------------------ resident blocks
+_BLOCK_FILE = pa.schema([("blob", pa.binary())])
+_RESIDENT: OrderedDict[tuple[str, int], Block] = OrderedDict()  # (graph id, key) -> block
+KEEP_GRAPHS = 2  # graphs whose blocks a worker keeps: this run's and one running alongside
+
+
+def block_path(store: tuple[str | None, str], key: int) -> str:
+    """store: (root or None, graph id). None: the executor's first local dir (Spark gives it to
+    its Python workers, and deletes it when the executor stops)."""
+    root, graph = store
+    if root is None:
+        local = os.environ.get("SPARK_LOCAL_DIRS") or tempfile.gettempdir()
+        root = os.path.join(local.split(",")[0], "sway-pagerank")
+    return os.path.join(root, graph, f"{key}.arrow")
+
+
+def keep(store: tuple, key: int, blobs: pa.Array | pa.ChunkedArray) -> Block:
+    """Write a block's file (VERTEX blob, then its TILE blobs) and load it here."""
+    path = block_path(store, key)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    partial = f"{path}.{os.getpid()}.tmp"  # a retried or speculative task writes its own file
+    with pa.OSFile(partial, "wb") as sink, pa.ipc.new_file(sink, _BLOCK_FILE) as writer:
+        writer.write_table(pa.Table.from_arrays([blobs], schema=_BLOCK_FILE))
+    os.replace(partial, path)  # atomic: a reader sees no file or the whole file
+    _RESIDENT.pop((store[1], key), None)
+    return resident(store, key)
+
+
+def resident(store: tuple, key: int) -> Block | None:
+    """The block from this process's cache, else from its file here (mapped, not read), else
+    None. A cached block whose file is gone counts as gone: the file is the truth."""
+    path, entry = block_path(store, key), (store[1], key)
+    if not os.path.exists(path):
+        _RESIDENT.pop(entry, None)
+        return None
+    if entry in _RESIDENT:
+        _RESIDENT.move_to_end(entry)
+        return _RESIDENT[entry]
+    with pa.memory_map(path) as source:
+        blobs = pa.ipc.open_file(source).read_all().column("blob")
+    _RESIDENT[entry] = block = Block.of(blobs)
+    graphs = list(dict.fromkeys(graph for graph, _ in reversed(_RESIDENT)))
+    for stale in [e for e in _RESIDENT if e[0] in graphs[KEEP_GRAPHS:]]:
+        del _RESIDENT[stale]
+    return block
+
+
+def forget(store: tuple, key: int) -> None:
+    """Drop a block's resident data in this process and its file on this executor."""
+    _RESIDENT.pop((store[1], key), None)
+    try:
+        os.remove(block_path(store, key))
+    except FileNotFoundError:
+        pass

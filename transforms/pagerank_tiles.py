@@ -1,4 +1,5 @@
-"""Setup kernels of the blocked PageRank (numpy, in Spark tasks): vertex blocks, then edge tiles.
+"""Setup kernels of the blocked PageRank (numpy, in Spark tasks): the block layout (ids hashed to
+blocks, a partition key per block), vertex blocks, then edge tiles.
 
 Each kernel sees whole blocks and moves packed arrays, never a row per vertex or edge: records are
 hashed to blocks in bulk (pack_*), a block's ids are sorted once, and every id lookup is one
@@ -21,11 +22,11 @@ from transforms.pagerank_blocks import (
     VERTEX,
     Tile,
     arrow_schema,
-    block_of,
     constant_or_array,
     decode,
     encode,
     expand,
+    keep,
     push,
     table,
     vertex_rows,
@@ -62,6 +63,52 @@ class Start:
         if warm is None or not self.warm_total or self.warm_total <= 0.0:
             return np.full(teleport.size, 1.0 / self.vertices)
         return np.where(np.isnan(warm), teleport, warm) / self.warm_total
+
+
+# ------------------------------------------------------------------ layout: blocks and keys
+def block_of(ids: np.ndarray, blocks: int) -> np.ndarray:
+    """Block index of each id: a 64-bit mix (splitmix64's finaliser) so that any id pattern
+    (dense, strided, clustered) spreads evenly."""
+    z = np.asarray(ids, dtype=np.int64).view(np.uint64)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return ((z ^ (z >> np.uint64(31))) % np.uint64(blocks)).astype(np.int64)
+
+
+def _murmur3_int(value: int, seed: int = 42) -> int:
+    """Spark's hash() of an int column (Murmur3_x86_32.hashInt), as its hash partitioner uses."""
+    mask = 0xFFFFFFFF
+    k1 = (value & mask) * 0xCC9E2D51 & mask
+    k1 = ((k1 << 15) | (k1 >> 17)) * 0x1B873593 & mask
+    h1 = seed ^ k1
+    h1 = (((h1 << 13) | (h1 >> 19)) & mask) * 5 + 0xE6546B64 & mask
+    h1 ^= 4
+    h1 = (h1 ^ (h1 >> 16)) * 0x85EBCA6B & mask
+    h1 = (h1 ^ (h1 >> 13)) * 0xC2B2AE35 & mask
+    h1 ^= h1 >> 16
+    return h1 - (1 << 32) if h1 >= 1 << 31 else h1
+
+
+def spark_partition(key: int, partitions: int) -> int:
+    """The partition Spark's hashpartitioning(key, partitions) puts an int key in."""
+    return _murmur3_int(key) % partitions
+
+
+def partition_keys(blocks: int, partitions: int) -> list[int]:
+    """An int key per block such that block b lands in partition b mod P: with plain 0..B-1 keys
+    the hash partitioner would put several blocks on one core and none on another."""
+    wanted: dict[int, list[int]] = {}
+    for block in range(blocks):
+        wanted.setdefault(block % partitions, []).append(block)
+    keys = [0] * blocks
+    candidate, left = 0, blocks
+    while left:
+        waiting = wanted.get(spark_partition(candidate, partitions))
+        if waiting:
+            keys[waiting.pop(0)] = candidate
+            left -= 1
+        candidate += 1
+    return keys
 
 
 def _tables(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.Table]:
@@ -209,11 +256,12 @@ def build_graph(
     keys: list[int],
     offsets: np.ndarray,
     start: Start,
+    store: tuple | None = None,
     tile_edges: int = TILE_EDGES,
 ) -> pa.Table:
     """A source block's cached rows: VERTEX (teleport, 1 / out-weight; ids aside), its TILEs,
     and the first iteration's input: SELF (start vector), STATS, and the start vector's
-    PARTIALs."""
+    PARTIALs. With a store, the block is also made resident (pagerank_blocks)."""
     if not vertices.num_rows:  # edges from people who are not vertices carry nothing
         return table(GRAPH_ARROW, [])
     key, block = vertices.column("key")[0].as_py(), decode(vertices.column("blob")[0])
@@ -229,9 +277,12 @@ def build_graph(
     np.divide(1.0, out_weight, out=inv_out, where=out_weight > 0.0)
     tiles = make_tiles(cols, dst, weight, offsets, tile_edges)
     vertex = encode(inv_out=inv_out, **constant_or_array(teleport, "prior"))
+    blobs = [tile.blob() for tile in tiles]
+    if store is not None:
+        keep(store, key, pa.array([vertex, *blobs], pa.binary()))
     rows = [
         {"key": key, "kind": VERTEX, "blob": vertex, "ids": memoryview(ids), "n": int(ids.size)},
-        *({"key": key, "kind": TILE, "blob": tile.blob()} for tile in tiles),
+        *({"key": key, "kind": TILE, "blob": blob} for blob in blobs),
         *vertex_rows(key, ranks, l1=0.0, inv_out=inv_out),
     ]
     rows[-1]["m"] = int(weight.size)
