@@ -37,20 +37,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
-from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from transforms import pagerank_blocks as blk
 from transforms import pagerank_tiles as tiles
-from transforms.pagerank_inputs import typed_edges, typed_vertices
+from transforms.pagerank_inputs import LEVEL, cached_graph, vertex_blocks
 from transforms.pagerank_local import validate_params
 from transforms.propagation import PageRankResult, _checkpoint, _has_checkpoint_dir
 
 log = logging.getLogger(__name__)
 
-_LEVEL = StorageLevel.MEMORY_AND_DISK
+_LEVEL = LEVEL
 # Edges per block by default (~100 MB of tiles): big enough that per-block overheads vanish,
 # small enough for a Python worker's memory.
 TARGET_BLOCK_EDGES = 8_000_000
@@ -105,72 +104,6 @@ def _engine_conf(spark: SparkSession, partitions: int) -> Iterator[None]:
                 spark.conf.unset(key)
             else:
                 spark.conf.set(key, value)
-
-
-def _vertex_blocks(
-    prior: DataFrame, initial: DataFrame | None, keys: list[int]
-) -> tuple[DataFrame, np.ndarray, tiles.Start | None]:
-    """Cached vertex blocks, the dense-index offsets per block, the normalisation scalars."""
-    pack = functools.partial(tiles.pack_vertices, blocks=len(keys), keys=keys)
-    schema, own = tiles.VERTEX_PACK_SCHEMA, functools.partial(pack, part=tiles.PRIOR)
-    rows = typed_vertices(prior, "prior").mapInArrow(own, schema)
-    if initial is not None:
-        warm = functools.partial(pack, part=tiles.WARM)
-        rows = rows.unionByName(typed_vertices(initial, "rank").mapInArrow(warm, schema))
-    warm_start = initial is not None
-
-    def kernel(rows):  # not a partial: pyspark 4.2 reads this UDF's form from its type hints
-        return tiles.vertex_block(rows, warm_start=warm_start)
-
-    vblocks = rows.groupBy("key").applyInArrow(kernel, tiles.VBLOCK_SCHEMA).persist(_LEVEL)
-    found = {row["key"]: row for row in vblocks.drop("blob").collect()}  # B rows of scalars
-    ordered = [found[key] for key in keys if key in found]
-    sizes = [found[key]["n"] if key in found else 0 for key in keys]
-    offsets = np.r_[0, np.cumsum(sizes, dtype=np.int64)].astype(np.int64)
-    n = int(offsets[-1])
-    if n == 0:
-        return vblocks, offsets, None
-    prior_total = math.fsum(row["prior_sum"] for row in ordered)
-    warm_total = None
-    if warm_start:
-        if prior_total > 0.0:
-            missing = math.fsum(row["miss_prior"] for row in ordered) / prior_total
-        else:
-            missing = sum(row["miss_n"] for row in ordered) / n
-        warm_total = math.fsum(row["warm_sum"] for row in ordered) + missing
-    return vblocks, offsets, tiles.Start(n, prior_total, warm_total)
-
-
-def _graph(
-    edges: DataFrame,
-    vblocks: DataFrame,
-    keys: list[int],
-    offsets: np.ndarray,
-    start: tiles.Start,
-    store: tuple | None,
-) -> DataFrame:
-    """The cached tiles and vertex data per block, with the first iteration's messages."""
-    blocks = len(keys)
-    pack = functools.partial(tiles.pack_edges, blocks=blocks, keys=keys)
-    packed = typed_edges(edges).mapInArrow(pack, tiles.EDGE_PACK_SCHEMA)
-    index_type = "int32" if start.vertices < 2**31 else "int64"
-    resolve = functools.partial(
-        tiles.resolve_dst, blocks=blocks, keys=keys, offsets=offsets, index_type=index_type
-    )
-    vertices = vblocks.select("key", "blob").groupBy("key")
-    by_source = packed.groupBy("key").cogroup(vertices)
-    by_source = by_source.applyInArrow(resolve, tiles.EDGE_PACK_SCHEMA)
-    build = functools.partial(
-        tiles.build_graph, keys=keys, offsets=offsets, start=start, store=store,
-        tile_edges=blk.TILE_EDGES,
-    )  # fmt: skip
-    built = by_source.groupBy("key").cogroup(vertices).applyInArrow(build, blk.GRAPH_SCHEMA)
-    if store is not None:  # iterations read their blocks elsewhere: cached as built
-        return built.persist(_LEVEL)
-    # Laid out by block key and sorted, then cached: each iteration's cogroup reads it in place
-    # (Spark cannot know that the build's output is grouped so already: one exchange, once).
-    partitions = int(edges.sparkSession.conf.get("spark.sql.shuffle.partitions"))
-    return built.repartition(partitions, "key").sortWithinPartitions("key").persist(_LEVEL)
 
 
 def _kind(*kinds: int):
@@ -276,12 +209,12 @@ def blocked_pagerank(
     with _engine_conf(spark, partitions):
         blocks = blocks or default_blocks(edges.count(), partitions)
         keys = tiles.partition_keys(blocks, partitions)
-        vblocks, offsets, start = _vertex_blocks(prior, initial, keys)
+        vblocks, offsets, start = vertex_blocks(prior, initial, keys)
         phases["relabel"] = lap()
         if start is None:  # nothing to rank is a fixed point already
             vblocks.unpersist()
             return PageRankResult(spark.createDataFrame([], RANKS_SCHEMA), 0, True, 0.0, [])
-        graph = _graph(edges, vblocks, keys, offsets, start, store)
+        graph = cached_graph(edges, vblocks, keys, offsets, start, store)
         edge_total, dangling_mass = _totals(graph, keys, "m", "dm")  # materialises the tiles
         vblocks.unpersist()
         phases["setup"] = lap()
