@@ -15,7 +15,7 @@ from scripts.eval_metrics import (
     ndcg_at_k,
     spearman,
 )
-from scripts.sample_gaming import GAMER_KINDS
+from scripts.sample_gaming import GAMER_KINDS, ORDINARY_PCT
 
 # Baselines computed in the same run, from the same tables (docs/EVALUATION.md).
 BASELINES = ("followers", "reactions", "reactors", "pagerank_follow", "pagerank_reaction")
@@ -48,7 +48,7 @@ def summarize(frame: pl.DataFrame) -> dict:
         "gamers": int(gamer.sum()),
         "gamers_in_top1pct": in_top,
         "gamer_median_percentile": median_pct,
-        "kinds": kind_summary(score, frame["kind"].to_numpy()),
+        "kinds": kind_summary(score, reference_kinds(frame)),
         **calibration(score),
         "stability_median_abs_change": median_abs_change(
             steady["score"].to_numpy(), steady["score_prev"].to_numpy()
@@ -56,6 +56,17 @@ def summarize(frame: pl.DataFrame) -> dict:
         "stability_people": steady.height,
         "explanation_max_error": explanation_max_error(score, frame["parts_sum"].to_numpy()),
     }
+
+
+def reference_kinds(frame: pl.DataFrame) -> np.ndarray:
+    """Planted kinds, normal people split into `normal_ordinary` (the gamers' planted influence
+    range: where an unfooled score puts the gamers) and `normal_other`."""
+    pct = (frame["influence"].fill_null(0).rank() / max(frame.height, 1)).to_numpy()
+    kinds = frame["kind"].to_numpy().astype(object)
+    ordinary = (kinds == "normal") & (pct >= ORDINARY_PCT[0]) & (pct <= ORDINARY_PCT[1])
+    kinds[ordinary] = "normal_ordinary"
+    kinds[(kinds == "normal")] = "normal_other"
+    return kinds.astype(str)
 
 
 def targets(figures: dict) -> dict[str, bool]:

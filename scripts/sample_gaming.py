@@ -58,10 +58,18 @@ class Gaming:
 
 
 class _Pools:
-    """Random, disjoint picks of people with an account on a given network."""
+    """Random, disjoint picks of people with an account on a given network.
+
+    A person on k networks sits in k pools, so each pool keeps them with chance 1/k: every person
+    is then equally likely to be picked, whatever their number of accounts. (Otherwise gamers
+    would be people with more accounts, hence more reactions, and seem to rise by gaming.)"""
 
     def __init__(self, rng: np.random.Generator, people: np.ndarray, on: np.ndarray) -> None:
-        self.order = [rng.permutation(people[on[people, net] >= 0]) for net in range(on.shape[1])]
+        n_accounts = (on[people] >= 0).sum(axis=1)
+        self.order = []
+        for net in range(on.shape[1]):
+            kept = (on[people, net] >= 0) & (rng.random(len(people)) * n_accounts < 1.0)
+            self.order.append(rng.permutation(people[kept]))
         self.pos = [0] * on.shape[1]
 
     def take(self, net: int, k: int, free: np.ndarray) -> np.ndarray:
