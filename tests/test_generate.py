@@ -7,6 +7,7 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -16,7 +17,7 @@ from pyspark.sql import SparkSession
 from scipy.stats import spearmanr
 
 from scripts.generate import DEFAULT_END_DATE, arrow_schema, generate, main
-from scripts.sample_gaming import GAMER_KINDS, KINDS, ORDINARY_PCT
+from scripts.sample_gaming import GAMER_KINDS, KIND, KINDS, ORDINARY_PCT, plan_gaming
 from scripts.sample_world import SIZES, load_networks
 from transforms.schemas import ACCOUNTS, FOLLOWS, INTERACTIONS, PEOPLE, TableSpec
 
@@ -384,3 +385,19 @@ def test_gaming_can_be_left_out(tmp_path: Path) -> None:
     planted = pl.read_parquet(tmp_path / "plain" / "_sample" / "planted.parquet")
     assert planted["kind"].unique().to_list() == ["normal"]
     assert summary["gaming"] is False
+
+
+def test_gamers_are_not_biased_towards_people_with_more_accounts() -> None:
+    """People on more networks draw more reactions; gamers must be typical in that respect."""
+    rng = np.random.default_rng(0)
+    n, networks = 20_000, 5
+    member = rng.random((n, networks)) < [0.7, 0.6, 0.4, 0.2, 0.1]
+    member[~member.any(axis=1), 0] = True
+    account_person, account_net = np.nonzero(member)
+    pct = (np.arange(n) + 0.5) / n
+    plan = plan_gaming(np.random.default_rng(1), pct, account_person, account_net, networks)
+    n_accounts = member.sum(axis=1)
+    ordinary = (pct >= ORDINARY_PCT[0]) & (pct <= ORDINARY_PCT[1])
+    gamers = np.isin(plan.kind, [KIND[k] for k in GAMER_KINDS])
+    assert gamers.sum() > 300
+    assert abs(n_accounts[gamers].mean() - n_accounts[ordinary].mean()) < 0.1
