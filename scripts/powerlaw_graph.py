@@ -12,6 +12,7 @@ prior is lognormal with 10% zeros. Same arguments, same graph. Only `graphx_page
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -205,6 +206,7 @@ def graphx_pagerank(
     ranked.vertices().count()
     run_s = time.perf_counter() - started
     ranks_dir = folder / "ranks"
+    shutil.rmtree(ranks_dir, ignore_errors=True)  # a kept workdir holds the last run's
     ranked.vertices().saveAsTextFile(ranks_dir.resolve().as_uri())  # "(id,rank)" lines
     ranked.unpersist(False), loaded.unpersist(False)
     text = "".join(p.read_text() for p in sorted(ranks_dir.glob("part-*")))
