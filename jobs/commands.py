@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 from pathlib import Path
 
@@ -25,6 +26,8 @@ def open_context(config: SwayConfig, date, days: int = 1) -> RunContext:
 
 
 def dispatch(args: argparse.Namespace, config: SwayConfig) -> int:
+    if args.command == "import":
+        return import_file(args, config)
     try:
         ctx = open_context(config, args.date, getattr(args, "days", 1))
     except JavaMissingError as error:
@@ -46,6 +49,27 @@ def dispatch(args: argparse.Namespace, config: SwayConfig) -> int:
     except StageFailedError as error:
         print(f"error: {error}")
         return 1
+    return 0
+
+
+def import_file(args: argparse.Namespace, config: SwayConfig) -> int:
+    """`import`: its runs row is dated the day of the import (UTC)."""
+    from jobs.importer import ImportRequest, run_import
+    from transforms.imports import ImportFormatError
+
+    request = ImportRequest(
+        args.fmt, args.path, args.network, args.source, args.consent, args.accounts_created
+    )
+    try:
+        ctx = open_context(config, dt.datetime.now(dt.UTC).date())
+    except JavaMissingError as error:
+        print(error)
+        return 3
+    try:
+        run_import(ctx, request)
+    except StageFailedError as error:
+        print(f"error: {error}")
+        return 2 if isinstance(error.__cause__, ImportFormatError) else 1
     return 0
 
 

@@ -4,6 +4,7 @@ python -m jobs <stage> --date YYYY-MM-DD [--conf conf/local.yaml] [--set key=val
 python -m jobs daily   --date YYYY-MM-DD [--days N]
 python -m jobs influencers --topic T --date YYYY-MM-DD [--min-score S] [--limit N]
 python -m jobs explain --person ID --date YYYY-MM-DD
+python -m jobs import  --format klout-tsv|snap-higgs --path FILE [--network N] [--consent C]
 """
 
 from __future__ import annotations
@@ -36,10 +37,18 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"--date must be YYYY-MM-DD, got {text!r}") from error
 
 
-def _common(parser: argparse.ArgumentParser, days: bool = False) -> None:
-    parser.add_argument(
-        "--date", type=_date, required=True, help="the score date (YYYY-MM-DD, UTC)"
-    )
+def _timestamp(text: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD[THH:MM], got {text!r}") from error
+
+
+def _common(parser: argparse.ArgumentParser, days: bool = False, date: bool = True) -> None:
+    if date:
+        parser.add_argument(
+            "--date", type=_date, required=True, help="the score date (YYYY-MM-DD, UTC)"
+        )
     parser.add_argument(
         "--conf",
         action="append",
@@ -112,7 +121,44 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(explain)
     explain.add_argument("--person", type=int, required=True, help="person_id")
+    _import_parser(commands)
     return parser
+
+
+def _import_parser(commands) -> None:
+    from transforms.imports import FORMATS, KLOUT_ACTIONS
+
+    parser = commands.add_parser(
+        "import",
+        help="load a public data set's file into interactions/accounts/people (docs/IMPORT.md)",
+        description="Load a file of a public data set into `interactions`, adding `accounts` and "
+        "`people` rows for unknown users and sending bad lines to `quarantine`. Rerunning the "
+        "same file leaves the same tables (its rows in the dates it covers are replaced).",
+    )
+    _common(parser, date=False)
+    parser.add_argument("--format", required=True, choices=FORMATS, dest="fmt")
+    parser.add_argument("--path", required=True, help="the file (local path or URI; .gz works)")
+    parser.add_argument(
+        "--network",
+        choices=sorted(KLOUT_ACTIONS),
+        help="klout-tsv: facebook (comments) or twitter (retweets); default from the file name",
+    )
+    parser.add_argument(
+        "--source", help="tag of the file in event ids and quarantine (default: from its name)"
+    )
+    parser.add_argument(
+        "--consent",
+        choices=("opted_in", "opted_out"),
+        default="opted_out",
+        help="consent of new people (default opted_out: not scored); opted_in only for a data "
+        "set you may score",
+    )
+    parser.add_argument(
+        "--accounts-created",
+        type=_timestamp,
+        dest="accounts_created",
+        help="created_at of new accounts (default: first time the file shows them)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,169 @@
+"""`python -m jobs import`: load a public data set's file into the input tables (docs/IMPORT.md).
+
+Reads the file with Spark (any size; .gz works), numbers its lines, parses them with the format's
+parser (transforms/imports.py) and writes, in this order:
+- `accounts` and `people`: appended rows for users the tables do not know (known ones untouched);
+- `interactions`: the event_date partitions the file covers are replaced by their rows from other
+  sources plus this file's rows (so a rerun of the same file leaves the same table);
+- `quarantine` (source `import:<format>`): the bad lines, replaced the same way per file.
+The attempt is recorded in the `runs` manifest as stage `import` (score_date: the import's day).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass
+
+from pyspark import StorageLevel
+from pyspark.sql import functions as F
+
+from jobs import manifest
+from jobs.context import RunContext, StageReport
+from jobs.runner import StageFailedError
+from transforms import imports
+
+log = logging.getLogger("sway")
+
+CONSENTS = ("opted_in", "opted_out")
+_CONTRACT_TABLES = ("interactions", "accounts", "people", "quarantine")
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    fmt: str
+    path: str
+    network: str | None = None
+    # Tag of the file in event ids and quarantine records; default: from the file name.
+    source: str | None = None
+    # Consent recorded for new people: opted_out unless the operator says the data set may be
+    # scored (a null or missing consent is never consent).
+    consent: str = "opted_out"
+    # created_at of new accounts; default: the first time the file shows them.
+    accounts_created: dt.datetime | None = None
+
+
+def run_import(ctx: RunContext, request: ImportRequest) -> StageReport:
+    """Import the file, timed and logged, with a `runs` row whatever the outcome."""
+    started = dt.datetime.now(dt.UTC)
+    clock = time.perf_counter()
+    log.info("import format=%s path=%s run_id=%s: started", request.fmt, request.path, ctx.run_id)
+    try:
+        report = _import(ctx, request)
+    except Exception as error:
+        manifest.record(
+            ctx, "import", "failed", None, started, dt.datetime.now(dt.UTC), repr(error)[:2000]
+        )
+        log.error(
+            "import %s: FAILED after %.1fs: %r", request.path, time.perf_counter() - clock, error
+        )
+        raise StageFailedError(f"import of {request.path} failed: {error}") from error
+    manifest.record(ctx, "import", "succeeded", report, started, dt.datetime.now(dt.UTC))
+    counts = " ".join(f"{k}={v}" for k, v in report.counts.items())
+    log.info(
+        "import %s: done in %.1fs %s dates=%s..%s outputs=%s",
+        request.path,
+        time.perf_counter() - clock,
+        counts,
+        report.details.get("first_date"),
+        report.details.get("last_date"),
+        report.outputs,
+    )
+    if report.counts.get("new_people") and request.consent != "opted_in":
+        log.warning(
+            "import: %d new people recorded as %s: they will not be scored. For a public, "
+            "pseudonymous data set you may score, rerun with --consent opted_in.",
+            report.counts["new_people"],
+            request.consent,
+        )
+    return report
+
+
+def _import(ctx: RunContext, request: ImportRequest) -> StageReport:
+    if request.consent not in CONSENTS:
+        raise imports.ImportFormatError(
+            f"consent must be one of {CONSENTS}, got {request.consent!r}"
+        )
+    lake, spark = ctx.lake, ctx.spark
+    network = imports.default_network(request.fmt, request.path, request.network)
+    source = request.source or imports.source_tag(request.path)
+    for name in _CONTRACT_TABLES:
+        lake.create(name)
+    inputs = ctx.versions("interactions", "accounts", "people", "quarantine")
+
+    lines = imports.number_lines(spark.read.text(request.path))
+    # Persisted: the counts, the dates, the accounts and both writes read it again.
+    parsed = imports.parse_lines(lines, request.fmt, network).persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        return _write(ctx, request, parsed, lines, source, inputs)
+    finally:
+        parsed.unpersist()
+
+
+def _write(ctx, request, parsed, lines, source, inputs) -> StageReport:
+    lake = ctx.lake
+    stats = parsed.agg(
+        F.count(F.lit(1)).alias("data_lines"),
+        F.count(F.when(F.col("reason").isNull(), F.lit(1))).alias("good"),
+        F.min(F.to_date(F.col("event_ts"))).alias("first_date"),
+        F.max(F.to_date(F.when(F.col("reason").isNull(), F.col("event_ts")))).alias("last_date"),
+    ).collect()[0]
+    total_lines = lines.count()
+    good, bad = int(stats["good"]), int(stats["data_lines"]) - int(stats["good"])
+    # A line whose date is unknown is filed under the file's first date: stable across reruns.
+    fallback = stats["first_date"] or ctx.score_date
+
+    seen = imports.seen_accounts(parsed)
+    fresh_accounts = imports.new_accounts(
+        seen, lake.read("accounts", inputs["accounts"]), request.accounts_created
+    ).persist()
+    fresh_people = imports.new_people(
+        fresh_accounts, lake.read("people", inputs["people"]), request.consent
+    ).persist()
+    try:
+        n_accounts, n_people = fresh_accounts.count(), fresh_people.count()
+        outputs = {}
+        # Accounts and people first: the interactions then never point at unknown accounts.
+        if n_accounts:
+            outputs["accounts"] = lake.append("accounts", fresh_accounts)
+        if n_people:
+            outputs["people"] = lake.append("people", fresh_people)
+    finally:
+        fresh_accounts.unpersist()
+        fresh_people.unpersist()
+
+    imported = imports.interaction_rows(parsed, request.fmt, source)
+    dates = sorted(r["event_date"] for r in imported.select("event_date").distinct().collect())
+    existing = lake.read("interactions", inputs["interactions"]).where(
+        F.col("event_date").isin(dates)
+    )
+    prefix = imports.event_id_prefix(request.fmt, source)
+    outputs["interactions"] = lake.replace_partitions(
+        "interactions",
+        imports.merge_interactions(existing, imported, prefix),
+        {"event_date": dates},
+    )
+
+    q_source = imports.quarantine_source(request.fmt)
+    rejected = imports.quarantine_rows(parsed, request.fmt, source, ctx.run_id, fallback)
+    q_dates = sorted(r["event_date"] for r in rejected.select("event_date").distinct().collect())
+    q_existing = lake.read("quarantine", inputs["quarantine"]).where(
+        (F.col("source") == F.lit(q_source)) & F.col("event_date").isin(q_dates)
+    )
+    outputs["quarantine"] = lake.replace_partitions(
+        "quarantine",
+        imports.merge_quarantine(q_existing, rejected, source),
+        {"source": [q_source], "event_date": q_dates},
+    )
+    counts = {
+        "lines": total_lines,
+        "skipped": total_lines - int(stats["data_lines"]),
+        "imported": good,
+        "quarantined": bad,
+        "dates": len(dates),
+        "new_accounts": n_accounts,
+        "new_people": n_people,
+    }
+    details = {"first_date": dates[0] if dates else None, "last_date": stats["last_date"]}
+    return StageReport(counts=counts, inputs=inputs, outputs=outputs, details=details)
