@@ -27,7 +27,9 @@ def summarize(frame: pl.DataFrame) -> dict:
     score = frame["score"].to_numpy()
     influence = frame["influence"].fill_null(0).to_numpy()
     future = frame["future_reactors"].to_numpy()
-    predictors = ("score", *BASELINES)
+    # The planted influence itself is the ceiling: how predictable the future is at all.
+    predictors = {"score": score, **{b: frame[b].to_numpy() for b in BASELINES},
+                  "planted": influence}  # fmt: skip
     gamer = frame["kind"].is_in(list(GAMER_KINDS)).to_numpy()
     in_top, median_pct = gamer_figures(score, gamer)
     # Stability: people whose behaviour did not change (kind normal), active on both days.
@@ -40,10 +42,10 @@ def summarize(frame: pl.DataFrame) -> dict:
         "baselines": {name: spearman(frame[name].to_numpy(), influence) for name in BASELINES},
         "predictive": {
             name: {
-                "spearman": spearman(frame[name].to_numpy(), future),
-                "ndcg100": ndcg_at_k(frame[name].to_numpy(), future, NDCG_K),
+                "spearman": spearman(values, future),
+                "ndcg100": ndcg_at_k(values, future, NDCG_K),
             }
-            for name in predictors
+            for name, values in predictors.items()
         },
         "gamers": int(gamer.sum()),
         "gamers_in_top1pct": in_top,

@@ -145,7 +145,12 @@ def build_world(
     reactivity[plan.seller_acc] *= SELLER_REACTIVITY
     reactivity[plan.bot_acc] *= BOT_REACTIVITY
     # Influence sets the audience (reactors per day); posting more adds reactions per reactor.
-    weight = influence[account_person] * np.array([t[1] for t in traits])[account_net]
+    # A person's influence is their total reach: it is split over their accounts by network
+    # volume, so holding more accounts does not by itself mean more reactors (planted influence
+    # then is exactly what drives action, the quantity the score estimates).
+    volume = np.array([t[1] for t in traits])[account_net]
+    person_volume = np.bincount(account_person, volume)[account_person]
+    weight = influence[account_person] * volume / person_volume
     repeats = 1.0 + REPEAT_PER_POST * activity
     rate = size.reactions_per_person * n * weight / (weight * repeats).sum()
 

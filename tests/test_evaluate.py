@@ -135,7 +135,7 @@ def test_evaluate_tiny_end_to_end(spark, tmp_path: Path) -> None:
             "kinds", "seconds")  # fmt: skip
     assert set(keys) <= set(out), set(keys) - set(out)
     assert set(out["baselines"]) == set(BASELINES)
-    assert set(out["predictive"]) == {"score", *BASELINES}
+    assert set(out["predictive"]) == {"score", "planted", *BASELINES}
     assert out["people_scored"] > 250
     # Sane, not tuned: the score tracks planted influence and predicts future reactors.
     assert 0.5 < out["spearman"] <= 1.0

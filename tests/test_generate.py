@@ -325,11 +325,14 @@ def test_bots_are_young_follow_spammers_working_for_one_customer(
     to_customer = reactions.filter(pl.col("target_kind") == "bot_customer")
     from_bots = to_customer.filter(pl.col("actor_kind") == "bot")
     assert from_bots.height > 0.5 * to_customer.height
-    per_day = from_bots.group_by("event_date").agg(
-        pl.len(), span=pl.col("event_ts").max() - pl.col("event_ts").min()
+    per_hour = from_bots.group_by("event_date", pl.col("event_ts").dt.hour()).len()
+    per_day = per_hour.group_by("event_date").agg(
+        total=pl.col("len").sum(), peak=pl.col("len").max()
     )
-    assert (per_day["span"] < timedelta(hours=1)).all()
-    assert per_day.height < SIZES["tiny"].days  # the farm does not work every day
+    # Working days: the farm reacts within one hour (bots like a little besides, any day).
+    working = per_day.filter(pl.col("total") >= 5)
+    assert 0 < working.height < SIZES["tiny"].days
+    assert (working["peak"] >= 0.8 * working["total"]).all()
 
 
 def test_bought_followers_inflate_the_count_not_the_reactions(
