@@ -142,7 +142,7 @@ def build_env(dist: Path, build: Path, python: str) -> Path:
     _run([str(env / "bin" / "python"), "-m", "pip", "install", "--quiet", *runtime_requirements()])
     out = dist / "sway-env.tar.gz"
     out.unlink(missing_ok=True)
-    _run([sys.executable, "-m", "venv_pack", "--prefix", str(env), "--output", str(out)])
+    _run([sys.executable, "-m", "venv_pack", "--quiet", "--prefix", str(env), "--output", str(out)])
     return out
 
 
