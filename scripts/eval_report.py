@@ -101,8 +101,9 @@ def render(figures: dict) -> str:
     lines = [
         f"{'predictor':<18} {'Spearman':>9} {'pred. Spearman':>15} {'pred. NDCG@100':>15}",
     ]
-    for name in ("score", *BASELINES):
-        planted = figures["spearman"] if name == "score" else figures["baselines"][name]
+    for name in ("score", *BASELINES, "planted"):  # planted: the ceiling, 1 by definition
+        planted = {"score": figures["spearman"], "planted": 1.0}.get(name)
+        planted = figures["baselines"][name] if planted is None else planted
         pred = figures["predictive"][name]
         lines.append(f"{name:<18} {planted:9.3f} {pred['spearman']:15.3f} {pred['ndcg100']:15.3f}")
     lines += ["", f"{'kind':<18} {'people':>7} {'median pct':>11} {'max pct':>8} {'top 1%':>7}"]
