@@ -9,11 +9,13 @@ import pytest
 
 from transforms.aggregates import daily_pairs, daily_topics
 from transforms.edges import (
+    LEAK_ID,
     burst_factors,
     decayed_pair_networks,
     discount_reciprocal,
     engagement_edges,
     network_signals,
+    reactor_quality,
 )
 from transforms.schemas import DAILY_PAIRS, ENGAGEMENTS
 
@@ -50,10 +52,8 @@ def _trust(spark, people, trust=1.0, **others):
 
 
 def _signals(spark, pairs, trust):
-    return {
-        (r.person_id, r.network): r
-        for r in network_signals(pairs, D, 1.0, 50.0, trust, 1.0).collect()
-    }
+    rows = network_signals(pairs, D, 1.0, 50.0, reactor_quality(trust, 1.0)).collect()
+    return {(r.person_id, r.network): r for r in rows}
 
 
 def test_window_decay_diminishing_returns_and_selectivity(spark):
@@ -118,28 +118,31 @@ def test_untrusted_reactors_count_by_their_trust(spark):
 
 
 def test_burst_days_count_at_most_cap_times_the_median_day(spark):
-    """Target 2 gets 2 retweets a day for 4 days, then 100 on one day: with cap 3 that day
-    counts 6 (3 x the median of 2, 2, 2, 2, 100, above the floor of 5); target 3's single day
-    is its own median."""
+    """Target 2 draws 2 reactors a day for 4 days, then 100 on one day: with cap 3 that day
+    counts 6 reactors (3 x the median of 2, 2, 2, 2, 100, above the floor of 5), so each burst
+    pair keeps 6% of its strength; target 3's single day is its own median."""
     days = [D - dt.timedelta(days=k) for k in range(1, 5)]
-    steady = [(day, 1, 2, "twitter", "retweet", 2, 1) for day in days]
+    steady = [(day, fan, 2, "twitter", "retweet", 2, 1) for day in days for fan in (1, 2)]
     burst = [(D, 10 + k, 2, "twitter", "retweet", 1, 1) for k in range(100)]
     small = [(D, 1, 3, "twitter", "retweet", 8, 1)]
     frame = _pairs(spark, steady + burst + small)
     factors = {
         (r.event_date, r.target_person_id): r.burst_factor
-        for r in burst_factors(frame, NETWORKS, 3.0, 5.0).collect()
+        for r in burst_factors(frame, 3.0, 5.0).collect()
     }
     assert factors[(D, 2)] == pytest.approx(6 / 100)
     assert factors[(days[0], 2)] == 1.0 and factors[(D, 3)] == 1.0
     decayed = decayed_pair_networks(frame, D, 90, 30.0, NETWORKS, burst_cap=3.0, burst_floor=5.0)
-    burst_raw = sum(r.raw for r in decayed.where("dst = 2 and src >= 10").collect())
-    assert burst_raw == pytest.approx(6.0)
+    bought = decayed.where("dst = 2 and src >= 10").collect()
+    assert sum(r.raw for r in bought) == pytest.approx(6.0)
+    assert all(r.raw_given == pytest.approx(1.0) for r in bought)
+    edges = {(r.src, r.dst): r.weight for r in engagement_edges(decayed, D, 1.0, 50.0).collect()}
+    assert edges[(10, 2)] == pytest.approx(0.06 * math.log1p(1.0) * (1 + 1 / 50) ** -0.5)
 
 
 def test_mutual_reactions_count_reciprocal_keep(spark):
-    """1 and 2 react to each other (4 and 1 weighted reactions): the mutual part, 1, counts
-    0.25. 3 -> 1 is one-way and counts fully."""
+    """1 and 2 react to each other (4 and 1 weighted reactions): the mutual part, 1 of 1's 4 and
+    all of 2's 1, counts 0.25 of the pair's strength. 3 -> 1 is one-way and counts fully."""
     rows = [
         (D, 1, 2, "twitter", "retweet", 4, 1),
         (D, 2, 1, "twitter", "retweet", 1, 1),
@@ -151,6 +154,35 @@ def test_mutual_reactions_count_reciprocal_keep(spark):
     discounted = discount_reciprocal(pairs, 0.25)
     edges = {(r.src, r.dst): r.weight for r in engagement_edges(discounted, D, 1.0, 50.0).collect()}
     selectivity = {1: (1 + 4 / 50) ** -0.5, 2: (1 + 1 / 50) ** -0.5, 3: (1 + 5 / 50) ** -0.5}
-    assert edges[(2, 1)] == pytest.approx(math.log1p(0.25) * selectivity[2])
-    assert edges[(1, 2)] == pytest.approx(math.log1p(3.25) * selectivity[1])
+    assert edges[(2, 1)] == pytest.approx(math.log1p(1.0) * 0.25 * selectivity[2])
+    assert edges[(1, 2)] == pytest.approx(math.log1p(4.0) * 3.25 / 4 * selectivity[1])
     assert edges[(3, 1)] == pytest.approx(math.log1p(5.0) * selectivity[3])
+
+
+def test_defences_leak_the_weight_they_take_to_the_sink(spark):
+    """Edges carry quality x strength; each actor's edge to LEAK_ID carries the rest of what it
+    gave (low trust, mutual discount), so PageRank cannot renormalise it back onto its target."""
+    rows = [
+        (D, 1, 2, "twitter", "retweet", 1, 1),  # 1 has trust 0.5
+        (D, 3, 4, "twitter", "retweet", 4, 1),  # 3 and 4 react to each other
+        (D, 4, 3, "twitter", "retweet", 4, 1),
+        (D, 5, 2, "twitter", "retweet", 2, 1),  # 5: trusted, one-way: no leak edge
+    ]
+    pairs = discount_reciprocal(
+        decayed_pair_networks(_pairs(spark, rows), D, 90, 30.0, NETWORKS), 0.25
+    )
+    quality = reactor_quality(
+        _trust(spark, [3, 4, 5], **{}).union(
+            spark.createDataFrame([(1, 0.5)], "person_id long, trust double")
+        ),
+        1.0,
+    )
+    edges = {
+        (r.src, r.dst): r.weight for r in engagement_edges(pairs, D, 1.0, 50.0, quality).collect()
+    }
+    sel = {1: (1 + 1 / 50) ** -0.5, 3: (1 + 4 / 50) ** -0.5, 5: (1 + 2 / 50) ** -0.5}
+    assert edges[(1, 2)] == pytest.approx(0.5 * math.log1p(1) * sel[1])
+    assert edges[(1, LEAK_ID)] == pytest.approx(0.5 * math.log1p(1) * sel[1])
+    assert edges[(3, 4)] == pytest.approx(math.log1p(4.0) * 0.25 * sel[3])  # all mutual
+    assert edges[(3, LEAK_ID)] == pytest.approx(math.log1p(4.0) * 0.75 * sel[3])
+    assert edges[(5, 2)] == pytest.approx(math.log1p(2.0) * sel[5]) and (5, LEAK_ID) not in edges

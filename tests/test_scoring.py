@@ -44,13 +44,13 @@ def test_raw_score_hand_computed(spark):
         "reactions": 0.6 * math.log1p(3.0),
         "engagement_rate": 0.3 * math.log1p(6.0 / 11.0),
         "offline": 0.4 * 0.7,
-        "audience": 0.05 * math.log1p(99),  # 99 <= 100 * (4 reactors + 1): all count
+        "audience": 0.05 * math.log1p(99),  # 99 <= 100 * (signal 3 + 1): all count
         "ratio": 0.1 * min(math.log(100 / 10), 2),
     }
     assert rows[1].raw == pytest.approx(sum(parts.values()))
     assert {name: rows[1][name] for name in parts} == pytest.approx(parts)
     assert rows[1].active and not rows[2].active
-    # Bought followers: nobody reacts, so 100 of the 100,000 count (100 per reactor + 1).
+    # Bought followers: no reaction backs them, so 100 of the 100,000 count (100 x (0 + 1)).
     assert rows[2].audience == pytest.approx(0.05 * math.log1p(100))
     assert rows[2].ratio == pytest.approx(0.1 * min(math.log(101 / 11), 2))
     assert rows[3].raw == pytest.approx(math.log(0.75))

@@ -12,9 +12,11 @@ Formulas (docs/SCORING.md has the why):
 - signal of t on n: sum over actors of strength * selectivity * quality, quality = min(1, trust of
   the actor / trusted_reactor); reactors: distinct actors;
 and the gaming defences:
-- bursts: a target's weighted reactions of one day count at most burst_cap times its median day with
-  reactions in the window (at least burst_floor), all the day's pairs scaled alike;
-- pods: the mutual part of a pair, min(R(a->t), R(t->a)), counts reciprocal_keep of its weight.
+- bursts: a target's distinct reactors of one day count at most burst_cap times its median day
+  with reactions in the window (at least burst_floor): the day's pairs are scaled alike, and a
+  pair's strength by the share of its reactions kept;
+- pods: a pair's strength is scaled by 1 - (1 - reciprocal_keep) * min(R(a->t), R(t->a)) / R(a->t),
+  so the mutual part of the pair counts reciprocal_keep.
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ from pyspark.sql import functions as F
 
 from transforms.aggregates import action_weight
 from transforms.schemas import EDGES, SIGNALS
+
+# The edges' sink for the weight the gaming defences take (see engagement_edges): not a person
+# (person ids are positive); the propagation gives it no prior, so what reaches it is dangling
+# mass, handed back through the teleport vector.
+LEAK_ID = -1
 
 
 def window_dates(score_date: dt.date, days: int) -> list[dt.date]:
@@ -39,26 +46,25 @@ def decay_factor(score_date: dt.date, half_life_days: float):
     return F.pow(F.lit(2.0), -age_days.cast("double") / F.lit(float(half_life_days)))
 
 
-def burst_factors(
-    daily_pairs: DataFrame, networks: dict[str, dict[str, float]], cap: float, floor: float
-) -> DataFrame:
+def burst_factors(daily_pairs: DataFrame, cap: float, floor: float) -> DataFrame:
     """event_date, target_person_id -> burst_factor in (0, 1]: how much of that day counts.
 
-    A day counts at most max(cap * median day, floor) weighted reactions, the median taken over
-    the target's days with reactions in the input, so one bought burst cannot outweigh weeks of
-    ordinary days (a viral day is spread too: scores should not jump overnight).
+    A day counts at most max(cap * median day, floor) distinct reactors, the median taken over
+    the target's days with reactions in the input: a bought burst of 80 accounts on someone whom
+    3 people a day react to counts like 6, and a viral day is spread too (scores should not jump
+    overnight). Distinct reactors, not reactions: a burst is many accounts reacting once.
     """
     per_day = daily_pairs.groupBy(F.col("event_date"), F.col("target_person_id")).agg(
-        F.sum(action_weight(networks) * F.col("reactions")).alias("day_weight")
+        F.countDistinct(F.col("actor_person_id")).cast("double").alias("day_reactors")
     )
     typical = per_day.groupBy(F.col("target_person_id")).agg(
-        F.percentile_approx(F.col("day_weight"), 0.5).alias("median_day")
+        F.percentile_approx(F.col("day_reactors"), 0.5).alias("median_day")
     )
     allowed = F.greatest(F.lit(float(cap)) * F.col("median_day"), F.lit(float(floor)))
     return per_day.join(typical, on="target_person_id", how="inner").select(
         F.col("event_date"),
         F.col("target_person_id"),
-        F.when(F.col("day_weight") > allowed, allowed / F.col("day_weight"))
+        F.when(F.col("day_reactors") > allowed, allowed / F.col("day_reactors"))
         .otherwise(F.lit(1.0))
         .alias("burst_factor"),
     )
@@ -74,29 +80,34 @@ def decayed_pair_networks(
     burst_floor: float = 0.0,
 ) -> DataFrame:
     """actor, target, network -> decayed weighted reactions `raw` and decayed reaction count,
-    each day's pairs first scaled by its burst factor (when burst_cap is given)."""
+    each day's pairs first scaled by its burst factor (when burst_cap is given), and `raw_given`,
+    the decayed weighted reactions before that scaling."""
     first_day = score_date - dt.timedelta(days=window_days - 1)
     in_window = daily_pairs.where(
         (F.col("event_date") >= F.lit(first_day)) & (F.col("event_date") <= F.lit(score_date))
     )
+    in_window = in_window.withColumn("given", F.col("reactions").cast("double"))
     if burst_cap is not None:
-        factors = burst_factors(in_window, networks, burst_cap, burst_floor)
+        factors = burst_factors(in_window, burst_cap, burst_floor)
         in_window = in_window.join(
             factors, on=["event_date", "target_person_id"], how="inner"
         ).withColumn("reactions", F.col("reactions") * F.col("burst_factor"))
     decay = decay_factor(score_date, half_life_days)
+    weight = action_weight(networks)
     return in_window.groupBy(
         F.col("actor_person_id").alias("src"),
         F.col("target_person_id").alias("dst"),
         F.col("network"),
     ).agg(
-        F.sum(action_weight(networks) * F.col("reactions") * decay).alias("raw"),
+        F.sum(weight * F.col("reactions") * decay).alias("raw"),
         F.sum(F.col("reactions") * decay).alias("reactions"),
+        # What the actor gave before the burst damping: strengths scale from it (_with_strength).
+        F.sum(weight * F.col("given") * decay).alias("raw_given"),
     )
 
 
 def discount_reciprocal(pair_networks: DataFrame, keep: float) -> DataFrame:
-    """Pods: each pair's `mutual_factor`, the share of its `raw` that counts in its strength.
+    """Pods: each pair's `mutual_factor`, the share of its strength that counts.
 
     With R = raw a -> t over all networks and B = raw t -> a, the pair keeps
     (R - (1 - keep) * min(R, B)) / R of each network's raw: one-way fans count fully, two people
@@ -119,10 +130,12 @@ def discount_reciprocal(pair_networks: DataFrame, keep: float) -> DataFrame:
 
 
 def actor_selectivity(pair_networks: DataFrame, selectivity_scale: float) -> DataFrame:
-    """src -> selectivity factor in (0, 1]: heavy reactors pass less per reaction."""
+    """src -> selectivity factor in (0, 1]: heavy reactors pass less per reaction (measured on
+    what the actor gave, before any defence)."""
+    given = "raw_given" if "raw_given" in pair_networks.columns else "raw"
     return pair_networks.groupBy(F.col("src")).agg(
         F.pow(
-            F.lit(1.0) + F.sum(F.col("raw")) / F.lit(float(selectivity_scale)), F.lit(-0.5)
+            F.lit(1.0) + F.sum(F.col(given)) / F.lit(float(selectivity_scale)), F.lit(-0.5)
         ).alias("selectivity")
     )
 
@@ -130,25 +143,71 @@ def actor_selectivity(pair_networks: DataFrame, selectivity_scale: float) -> Dat
 def _with_strength(
     pair_networks: DataFrame, pair_unit: float, selectivity_scale: float
 ) -> DataFrame:
+    """strength = log1p(given / pair_unit) * kept share * mutual factor * selectivity.
+
+    The defences scale the strength after the log (not the reactions before it): a bought
+    reaction kept at 10% must count a tenth of a real first reaction, not the log of a tenth.
+    """
     selectivity = actor_selectivity(pair_networks, selectivity_scale)
-    counted = F.col("raw")
+    unit = F.lit(float(pair_unit))
+    if "raw_given" in pair_networks.columns:  # from decayed_pair_networks
+        given = F.col("raw_given")
+        kept = F.when(given > 0, F.col("raw") / given).otherwise(F.lit(0.0))
+        strength = F.log1p(given / unit) * kept
+    else:
+        strength = F.log1p(F.col("raw") / unit)
+    strength = strength * F.col("selectivity")
     if "mutual_factor" in pair_networks.columns:  # discount_reciprocal ran
-        counted = counted * F.col("mutual_factor")
-    return pair_networks.join(selectivity, on="src", how="inner").withColumn(
-        "strength", F.log1p(counted / F.lit(float(pair_unit))) * F.col("selectivity")
+        strength = strength * F.col("mutual_factor")
+    return pair_networks.join(selectivity, on="src", how="inner").withColumn("strength", strength)
+
+
+def reactor_quality(trust: DataFrame, trusted_reactor: float) -> DataFrame:
+    """src -> quality = min(1, trust / trusted_reactor) (trust: person_id, trust)."""
+    return trust.select(
+        F.col("person_id").alias("src"),
+        F.least(F.lit(1.0), F.col("trust") / F.lit(float(trusted_reactor))).alias("quality"),
     )
 
 
 def engagement_edges(
-    pair_networks: DataFrame, score_date: dt.date, pair_unit: float, selectivity_scale: float
+    pair_networks: DataFrame,
+    score_date: dt.date,
+    pair_unit: float,
+    selectivity_scale: float,
+    quality: DataFrame | None = None,
 ) -> DataFrame:
-    """The person-level graph src -> dst with a positive weight, summed over networks."""
+    """The person-level graph src -> dst with a positive weight, summed over networks.
+
+    With `quality` (reactor_quality), each weight is also scaled by its actor's quality and every
+    actor gets an edge to LEAK_ID carrying what the defences took from its reactions (bursts,
+    mutual reactions, low trust): in the PageRank that share of its rank returns to the teleport
+    vector instead of being renormalised onto the people it gamed for. Actors without a quality
+    row (not scorable) are dropped.
+    """
     strengths = _with_strength(pair_networks, pair_unit, selectivity_scale)
-    return (
-        strengths.groupBy(F.col("src"), F.col("dst"))
-        .agg(F.sum(F.col("strength")).alias("weight"))
-        .where(F.col("weight") > 0)
-        .select(F.lit(score_date).alias("score_date"), *[F.col(c) for c in EDGES.columns[1:]])
+    if quality is None:
+        pairs = strengths.groupBy(F.col("src"), F.col("dst")).agg(
+            F.sum(F.col("strength")).alias("weight")
+        )
+    else:
+        given = F.log1p(F.col("raw_given") / F.lit(float(pair_unit))) * F.col("selectivity")
+        per_pair = (
+            strengths.join(quality, on="src", how="inner")
+            .groupBy(F.col("src"), F.col("dst"))
+            .agg(
+                F.sum(F.col("strength") * F.col("quality")).alias("weight"),
+                F.sum(given).alias("given"),
+            )
+        )
+        leak = per_pair.groupBy(F.col("src")).agg(
+            (F.sum(F.col("given")) - F.sum(F.col("weight"))).alias("weight")
+        )
+        pairs = per_pair.select(F.col("src"), F.col("dst"), F.col("weight")).unionByName(
+            leak.select(F.col("src"), F.lit(LEAK_ID).cast("long").alias("dst"), F.col("weight"))
+        )
+    return pairs.where(F.col("weight") > F.lit(1e-12)).select(
+        F.lit(score_date).alias("score_date"), *[F.col(c) for c in EDGES.columns[1:]]
     )
 
 
@@ -157,24 +216,22 @@ def network_signals(
     score_date: dt.date,
     pair_unit: float,
     selectivity_scale: float,
-    trust: DataFrame,
-    trusted_reactor: float,
+    quality: DataFrame,
 ) -> DataFrame:
     """Per target person and network: reaction signal, distinct reactors, decayed reactions, the
-    last two weighted by the reactor's quality (trust: person_id, trust; a reactor without a row
-    counts nothing: not scorable)."""
+    last two weighted by the reactor's quality (reactor_quality; a reactor without a row counts
+    nothing: not scorable) and the reactions also by the pair's mutual factor (pods)."""
     strengths = _with_strength(pair_networks, pair_unit, selectivity_scale)
-    quality = trust.select(
-        F.col("person_id").alias("src"),
-        F.least(F.lit(1.0), F.col("trust") / F.lit(float(trusted_reactor))).alias("quality"),
-    )
+    counted = F.col("reactions") * F.col("quality")
+    if "mutual_factor" in pair_networks.columns:
+        counted = counted * F.col("mutual_factor")
     return (
         strengths.join(quality, on="src", how="inner")
         .groupBy(F.col("dst").alias("person_id"), F.col("network"))
         .agg(
             F.sum(F.col("strength") * F.col("quality")).alias("signal"),
             F.countDistinct(F.col("src")).alias("reactors"),
-            F.sum(F.col("reactions") * F.col("quality")).alias("reactions"),
+            F.sum(counted).alias("reactions"),
         )
         .where(F.col("signal") > 0)
         .select(F.lit(score_date).alias("score_date"), *[F.col(c) for c in SIGNALS.columns[1:]])

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from transforms.edges import LEAK_ID
 from transforms.scoring import COMPONENTS
 
 
@@ -19,7 +20,8 @@ def top_engagers(edges: DataFrame, ranks: DataFrame, limit: int) -> DataFrame:
     """person_id, engager_id, position (1 = largest), share of the person's inflow."""
     out_weight = edges.groupBy(F.col("src")).agg(F.sum(F.col("weight")).alias("out_weight"))
     inflow = (
-        edges.join(out_weight, on="src", how="inner")
+        edges.where(F.col("dst") != F.lit(LEAK_ID))  # the defences' sink is nobody
+        .join(out_weight, on="src", how="inner")
         .join(ranks.select(F.col("person_id").alias("src"), F.col("rank")), on="src", how="inner")
         .select(
             F.col("dst").alias("person_id"),

@@ -6,8 +6,8 @@ raw = influence       * ln(rank * N)              (N people; 0 for an average pe
     + offline         * offline                   (Wikipedia, LinkedIn seniority)
     + audience        * ln(1 + counted followers) (follower counts count little)
     + ratio           * min(max(ln(counted followers / following), 0), 2)   (a healthy ratio)
-where counted followers = min(followers, followers_per_reactor * (reactors + 1)): followers
-nobody among them ever reacts count for nothing (bought followers). Each term is kept as a
+where counted followers = min(followers, followers_per_reactor * (reaction signal + 1)): followers
+whom no trusted reaction backs count for nothing (bought followers). Each term is kept as a
 component (the explanation of the score and of its changes). A person is active when their
 reaction signal is positive; only active people get a score >= 1, everyone else 0.
 """
@@ -58,7 +58,6 @@ def raw_scores(
     evidence = signals.groupBy(F.col("person_id")).agg(
         F.sum(F.col("signal")).alias("reaction_signal"),
         F.sum(F.col("reactions")).alias("trusted_reactions"),
-        F.sum(F.col("reactors")).alias("reactors"),
     )
     joined = (
         ranks.select(F.col("person_id"), F.col("rank"))
@@ -68,7 +67,8 @@ def raw_scores(
         .fillna(0.0)
     )
     followers = F.least(
-        F.col("followers"), F.lit(float(followers_per_reactor)) * (F.col("reactors") + F.lit(1.0))
+        F.col("followers"),
+        F.lit(float(followers_per_reactor)) * (F.col("reaction_signal") + F.lit(1.0)),
     )
     posts = F.col("posts_per_day") * F.lit(float(decayed_days))
     terms = {

@@ -29,17 +29,10 @@ def run(ctx: RunContext) -> StageReport:
     )
     pairs = edges.discount_reciprocal(decayed, cfg.edges.reciprocal_keep).persist()
     try:
-        graph = edges.engagement_edges(
-            pairs, date, cfg.edges.pair_unit, cfg.edges.selectivity_scale
-        )
-        signals = edges.network_signals(
-            pairs,
-            date,
-            cfg.edges.pair_unit,
-            cfg.edges.selectivity_scale,
-            trust,
-            cfg.edges.trusted_reactor,
-        )
+        quality = edges.reactor_quality(trust, cfg.edges.trusted_reactor)
+        unit, scale = cfg.edges.pair_unit, cfg.edges.selectivity_scale
+        graph = edges.engagement_edges(pairs, date, unit, scale, quality)
+        signals = edges.network_signals(pairs, date, unit, scale, quality)
         outputs = {
             "edges": lake.replace_partitions("edges", graph, {"score_date": [date]}),
             "signals": lake.replace_partitions("signals", signals, {"score_date": [date]}),
@@ -48,7 +41,8 @@ def run(ctx: RunContext) -> StageReport:
         mutual = pairs.where(F.col("mutual_factor") < 1.0).select("src", "dst").distinct()
         counts = {
             "pair_networks": pairs.count(),
-            "edges": written.count(),
+            "edges": written.where(F.col("dst") != F.lit(edges.LEAK_ID)).count(),
+            "leak_edges": written.where(F.col("dst") == F.lit(edges.LEAK_ID)).count(),
             "mutual_pairs_discounted": mutual.count(),
         }
     finally:

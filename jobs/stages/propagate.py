@@ -9,6 +9,7 @@ import time
 from pyspark.sql import functions as F
 
 from jobs.context import RunContext, StageReport
+from transforms.edges import LEAK_ID
 from transforms.pagerank_blocked import blocked_pagerank
 from transforms.pagerank_single import single_machine_pagerank
 from transforms.propagation import personalized_pagerank
@@ -22,7 +23,9 @@ def run(ctx: RunContext) -> StageReport:
     graph = lake.read("edges", inputs["edges"]).where(F.col("score_date") == F.lit(date))
     graph = graph.select("src", "dst", "weight")
     prior = lake.read("prior", inputs["prior"]).where(F.col("score_date") == F.lit(date))
-    prior = prior.select("person_id", "prior")
+    # The defences' sink (transforms/edges.py LEAK_ID): a vertex without teleport mass.
+    sink = ctx.spark.createDataFrame([(LEAK_ID, 0.0)], "person_id long, prior double")
+    prior = prior.select("person_id", "prior").unionByName(sink)
     initial = None
     if cfg.warm_start and inputs["ranks"] is not None:
         yesterday = date - dt.timedelta(days=1)
@@ -54,7 +57,8 @@ def run(ctx: RunContext) -> StageReport:
         date, engine, cfg.engine, result.iterations,
         "converged" if result.converged else "NOT converged", result.l1_change, seconds,
     )  # fmt: skip
-    ranks = result.ranks.select(F.lit(date).alias("score_date"), F.col("person_id"), F.col("rank"))
+    people = result.ranks.where(F.col("person_id") != F.lit(LEAK_ID))
+    ranks = people.select(F.lit(date).alias("score_date"), F.col("person_id"), F.col("rank"))
     outputs = {"ranks": lake.replace_partitions("ranks", ranks, {"score_date": [date]})}
     counts.update(iterations=result.iterations, converged=int(result.converged))
     counts[f"engine_{engine}"] = 1  # the manifest's counts are integers: the engine as a flag
