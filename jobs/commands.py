@@ -44,6 +44,10 @@ def dispatch(args: argparse.Namespace, config: SwayConfig) -> int:
             print_influencers(ctx, args.topic, args.min_score, args.limit)
         elif args.command == "explain":
             print_explanation(ctx, args.person)
+        elif args.command == "report":
+            from jobs.report import run as write_report
+
+            return write_report(ctx, args)
         else:
             run_stage(ctx, args.command)
     except StageFailedError as error:

@@ -4,6 +4,7 @@ python -m jobs <stage> --date YYYY-MM-DD [--conf conf/local.yaml] [--set key=val
 python -m jobs daily   --date YYYY-MM-DD [--days N]
 python -m jobs influencers --topic T --date YYYY-MM-DD [--min-score S] [--limit N]
 python -m jobs explain --person ID --date YYYY-MM-DD
+python -m jobs report  --date YYYY-MM-DD [--out PATH] [--quality JSON]
 python -m jobs import  --format klout-tsv|snap-higgs --path FILE [--network N] [--consent C]
 """
 
@@ -121,6 +122,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(explain)
     explain.add_argument("--person", type=int, required=True, help="person_id")
+    report = commands.add_parser(
+        "report",
+        help="write one self-contained HTML report of the date's run: manifest, counts, score "
+        "distribution against its targets, top people, movers, network mix, topic leaders, "
+        "evaluation figures when present (docs/REPORT.md)",
+    )
+    _common(report)
+    from jobs.report import add_arguments as report_arguments
+
+    report_arguments(report)
     _import_parser(commands)
     return parser
 
