@@ -47,10 +47,12 @@ def _cell(value: Any, numeric: bool = False, digits: int = 2) -> str:
     return f'<td class="n">{escape(text)}</td>' if numeric else f"<td>{escape(text)}</td>"
 
 
-def table(headers: list[str], rows: list[list[Any]], numeric: set[int] = frozenset()) -> str:
+def table(
+    headers: list[str], rows: list[list[Any]], numeric: set[int] = frozenset(), digits: int = 2
+) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join(
-        "<tr>" + "".join(_cell(v, i in numeric) for i, v in enumerate(row)) + "</tr>"
+        "<tr>" + "".join(_cell(v, i in numeric, digits) for i, v in enumerate(row)) + "</tr>"
         for row in rows
     )
     return f"<table><tr>{head}</tr>{body}</table>"
@@ -91,16 +93,22 @@ def header(data: dict[str, Any], config_hash: str) -> str:
         ["people scored / active", f"{pop.get('scored', 0)} / {pop.get('active', 0)}"],
     ]
     notes = []
+    if h.get("mixed"):  # e.g. a stage rerun after a code change: worth a look
+        notes.append(
+            '<p class="bad">stages of this date ran with different '
+            + escape(", ".join(h["mixed"])) + " (see the manifest)</p>"
+        )  # fmt: skip
     if h.get("config_hash") and h["config_hash"] != config_hash:
-        notes.append(f"the report's config hash ({config_hash[:12]}…) differs from the run's")
-    if h.get("mixed"):
-        notes.append("stages of this date ran with different " + ", ".join(h["mixed"]))
+        notes.append(
+            f'<p class="muted">the config given to the report (hash {config_hash[:16]}) is not '
+            "the run's (a different lake.root is enough): the targets shown are the report's</p>"
+        )
     body = (
         '<table class="kv">'
         + "".join(f"<tr><td>{escape(k)}</td>{_cell(v)}</tr>" for k, v in rows)
         + "</table>"
     )
-    body += "".join(f'<p class="bad">{escape(n)}</p>' for n in notes)
+    body += "".join(notes)
     return _section("run", "Run", body)
 
 
@@ -225,7 +233,7 @@ def quality(evaluation: dict[str, Any] | None, source: str | None, date: dt.date
              predictive.get(n, {}).get("ndcg100")] for n in names]  # fmt: skip
     body += "<h3>Against the planted influence and baselines</h3>" + table(
         ["predictor", "Spearman vs planted", "predictive Spearman", "predictive NDCG@100"],
-        rows, numeric={1, 2, 3},
+        rows, numeric={1, 2, 3}, digits=3,
     )  # fmt: skip
     kinds = e.get("kinds", {})
     if kinds:
@@ -234,14 +242,19 @@ def quality(evaluation: dict[str, Any] | None, source: str | None, date: dt.date
         body += "<h3>Gamers and planted kinds</h3>" + table(
             ["kind", "people", "median pct", "max pct", "in top 1%"], rows, numeric={1, 2, 3, 4}
         )
+
+    def num(key: str, digits: int = 2) -> str:
+        value = e.get(key)
+        return "–" if value is None else f"{value:.{digits}f}"
+
     figures = [
-        ["gamers (in top 1%, median percentile)",
-         f"{e.get('gamers')} ({e.get('gamers_in_top1pct')}, {e.get('gamer_median_percentile')})"],
-        ["calibration (active, mean, p95, p99, max)",
-         f"{e.get('active')}, {e.get('mean')}, {e.get('p95')}, {e.get('p99')}, {e.get('max')}"],
-        ["stability: median |Δ| of steady people",
-         f"{e.get('stability_median_abs_change')} over {e.get('stability_people')}"],
-        ["explanation max error", e.get("explanation_max_error")],
+        ["gamers: people, in the top 1%, median percentile",
+         f"{e.get('gamers')}, {e.get('gamers_in_top1pct')}, {num('gamer_median_percentile')}"],
+        ["calibration: active, mean, p95, p99, max",
+         f"{e.get('active')}, {num('mean')}, {num('p95')}, {num('p99')}, {num('max')}"],
+        ["stability: median |Δ score| of steady people, people",
+         f"{num('stability_median_abs_change', 3)}, {e.get('stability_people')}"],
+        ["explanations: max |Σ parts − score|", num("explanation_max_error", 4)],
     ]  # fmt: skip
     body += "<h3>Figures</h3>" + table(["figure", "value"], figures)
     checks = e.get("targets", {})

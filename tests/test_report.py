@@ -3,7 +3,9 @@ when Chromium is there or installable (scripts/install_chromium.sh), as a headle
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import json
 import os
 import re
@@ -107,14 +109,17 @@ def report(lake_run):
     evaluation.write_text(json.dumps({**EVALUATION, "score_date": last.isoformat()}))
     common = ["--date", str(last), "--conf", "conf/local.yaml", "--set", f"lake.root={root}",
               "--set", "spark.shuffle_partitions=2"]  # fmt: skip
-    assert main(["report", *common]) == 0
-    return default_out(root, last)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["report", *common]) == 0
+    path = default_out(root, last)
+    assert f"report written to {path.resolve()}" in printed.getvalue()
+    return path
 
 
 @pytest.mark.slow
-def test_report_is_one_self_contained_file(report, lake_run, capsys):
+def test_report_is_one_self_contained_file(report, lake_run):
     root, last, lake = lake_run
-    assert str(report.resolve()) in capsys.readouterr().out
     assert [p.name for p in report.parent.iterdir()] == [report.name]
     html = report.read_text(encoding="utf-8")
     for section in SECTIONS:
@@ -123,7 +128,7 @@ def test_report_is_one_self_contained_file(report, lake_run, capsys):
     assert len(images) == 3  # stage durations, score histogram, network mix
     assert len(re.findall(r"<img ", html)) == 3  # and no other image
     assert "http://" not in html and "https://" not in html
-    assert not re.search(r"""(src|href)\s*=\s*["']?(?!data:|#)""", html)
+    assert not re.search(r"""(src|href)\s*=\s*(?!["']?(data:|#))""", html)
     assert "<script" not in html and "<link" not in html and "@import" not in html
     # The figures are the tables': the best person, the run id, the publish stage, the quality.
     scores = lake.read("scores").where(F.col("score_date") == F.lit(last))
@@ -138,7 +143,7 @@ def test_report_is_one_self_contained_file(report, lake_run, capsys):
     dist = distribution(score_histogram(scores), [[0.0, 14.0], [1.0, 99.0]])
     assert dist["p95"] == pytest.approx(stats.p95) and dist["max"] == stats.max
     assert f"{stats.p95:.2f}" in html
-    assert "Spearman vs planted" in html and "0.930" not in html and ">0.93<" in html
+    assert "Spearman vs planted" in html and ">0.930<" in html and ">0.880<" in html
 
 
 @pytest.mark.slow
