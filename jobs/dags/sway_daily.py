@@ -39,6 +39,7 @@ from datetime import UTC, datetime, timedelta
 
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 from airflow.sdk import DAG, CronDataIntervalTimetable, Param, chain
+from airflow.sdk.exceptions import AirflowFailException
 
 DAG_ID = "sway_daily"
 # The order of `python -m jobs daily` (jobs/stages/__init__.py STAGES).
@@ -63,8 +64,9 @@ CONN_ID = "{{ " + _var("sway_spark_conn_id", "'spark_default'") + " }}"
 SPARK_SUBMIT = "{{ " + _var("sway_spark_submit", "'spark-submit'") + " }}"
 PYSPARK_PYTHON = "{{ " + _var("sway_pyspark_python", "''") + " }}"
 PROPERTIES_FILE = "{{ " + _var("sway_properties_file", "''") + " }}"
-# The score date: the run's logical date (= the data interval's start for scheduled runs).
-DATE = "{{ ds }}"
+# The score date: the run's logical date (= the data interval's start for scheduled runs). A run
+# without a logical date has no `ds`: it renders empty and the task fails without retrying.
+DATE = "{{ ds | default('') }}"
 DAYS = "{{ params.days }}"
 
 
@@ -112,7 +114,10 @@ class SwayStageOperator(SparkSubmitOperator):
         """The application arguments: `<stage> --date D [--days N] --conf ... --set ...`."""
         date = str(self.sway_date).strip()
         if not date:
-            raise ValueError(f"{self.task_id}: no date; the run needs a logical date")
+            raise AirflowFailException(
+                f"{self.task_id}: the run has no logical date, so no day to score; trigger it with "
+                "a logical date (airflow dags trigger sway_daily --logical-date YYYY-MM-DD)"
+            )
         args = [self.stage, "--date", date]
         if self.stage in MULTI_DAY_STAGES and int(self.sway_days) > 1:
             args += ["--days", str(int(self.sway_days))]
@@ -125,13 +130,18 @@ class SwayStageOperator(SparkSubmitOperator):
             args += ["--set", item]
         return args
 
-    def execute(self, context):
+    def apply_rendered(self) -> None:
+        """After rendering: the application arguments; settings left empty are left out."""
         self.application_args = self.sway_arguments()
         self.env_vars = {k: str(v) for k, v in (self.env_vars or {}).items() if str(v).strip()}
         self.py_files = self.py_files or None
         self.properties_file = self.properties_file or None
+        self._conn_id = self._conn_id or "spark_default"
         self._spark_binary = self._spark_binary or "spark-submit"
         self._hook = None  # built from the rendered values
+
+    def execute(self, context):
+        self.apply_rendered()
         return super().execute(context)
 
 
