@@ -50,7 +50,9 @@ def table_files(lake: Lake, name: str) -> list[str]:
 
 
 def scores_df(spark: SparkSession, day: dt.date, people: list[int], run: str = "r1") -> DataFrame:
-    data = [(p, p / 10, 0.5, None, 1.0, {"x": 1.0}, ["ai"], run, "v1", day) for p in people]
+    data = [
+        (p, p / 10, 0.5, None, 1.0, {"x": 1.0}, ["ai"], None, None, run, "v1", day) for p in people
+    ]
     return spark.createDataFrame(data, SCORES.schema)
 
 
