@@ -133,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{took['job']:.0f}s, metrics {took['metrics']:.0f}s\n"
     )
     print(render(figures))
+    # Beside the sample: `python -m jobs report` shows these figures for the score date.
+    beside = lake / "_sample" / "evaluation.json"
+    beside.write_text(json.dumps(figures, indent=2) + "\n")
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
         print(f"\nfigures written to {args.json}")
