@@ -130,6 +130,12 @@ class SwayStageOperator(SparkSubmitOperator):
             args += ["--set", item]
         return args
 
+    def render_template_fields(self, context, jinja_env=None) -> None:
+        super().render_template_fields(context, jinja_env)
+        # Show the whole command line among the rendered fields (UI, `airflow tasks render`).
+        if str(self.sway_date).strip():
+            self.application_args = self.sway_arguments()
+
     def apply_rendered(self) -> None:
         """After rendering: the application arguments; settings left empty are left out."""
         self.application_args = self.sway_arguments()
