@@ -31,10 +31,15 @@ def run(ctx: RunContext) -> StageReport:
                 "daily_topics", daily_topics(counted, ctx.config.networks), {"event_date": dates}
             ),
         }
-        totals = pairs.agg(F.count(F.lit(1)).alias("pairs"), F.sum("reactions").alias("reactions"))
-        row = totals.collect()[0]
         endorsement = is_endorsement(limits.network, limits.action)
-        given, kept = day.where(endorsement).count(), counted.where(endorsement).count()
+        totals = pairs.agg(
+            F.count(F.lit(1)).alias("pairs"),
+            F.sum("reactions").alias("reactions"),
+            # Kept +K, read off the pairs already computed rather than another pass.
+            F.sum(F.when(endorsement, F.col("reactions")).otherwise(F.lit(0))).alias("kept"),
+        )
+        row = totals.collect()[0]
+        given, kept = day.where(endorsement).count(), int(row["kept"] or 0)
     finally:
         pairs.unpersist()
         counted.unpersist()
