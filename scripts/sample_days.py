@@ -12,6 +12,7 @@ from datetime import date
 import numpy as np
 
 from scripts.sample_gaming import US_PER_HOUR, gaming_day
+from scripts.sample_spray import spray_day
 from scripts.sample_world import (
     ACCOUNT_SLOTS,
     ACTION_FREQ,
@@ -119,10 +120,16 @@ def day_events(world: World, seed: int, day: date, networks: dict[str, list[str]
     gaming_rng = np.random.default_rng([seed, 6, daynum])
     gamed_actor, gamed_target, hour = gaming_day(world.gaming, gaming_rng, daynum)
     gamed_actions = draw_actions(gaming_rng, world.account_net[gamed_target], networks)
-    actor = np.concatenate([*actors, gamed_actor])
-    target = np.concatenate([*targets, gamed_target])
-    action = np.concatenate([organic_actions, gamed_actions])
-    hour = np.concatenate([np.full(n_organic, -1), hour])
+    # Spray likers' reactions (scripts/sample_spray.py), their own stream too; spread over the day.
+    spray_rng = np.random.default_rng([seed, 7, daynum])
+    sprayed = [spray_day(world.spray, g.accounts, g.cw_posts, spray_rng) for g in world.graphs]
+    spray_actor = np.concatenate([a for a, _ in sprayed])
+    spray_target = np.concatenate([t for _, t in sprayed])
+    spray_actions = draw_actions(spray_rng, world.account_net[spray_target], networks)
+    actor = np.concatenate([*actors, gamed_actor, spray_actor])
+    target = np.concatenate([*targets, gamed_target, spray_target])
+    action = np.concatenate([organic_actions, gamed_actions, spray_actions])
+    hour = np.concatenate([np.full(n_organic, -1), hour, np.full(len(spray_actor), -1)])
     net = world.account_net[target].astype(np.int16)
     n_valid = len(net)
 

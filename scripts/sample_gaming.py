@@ -14,8 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 
 # Planted kinds (planted.parquet `kind`). Gamers are the people who buy or trade reactions; bots
-# and sellers are the accounts that deliver them (their reactions are not driven action).
-KINDS = ("normal", "pod", "bot", "bot_customer", "bought_followers", "burst_customer", "seller")
+# and sellers are the accounts that deliver them, spray likers react to whatever they see (none of
+# their reactions are driven action).
+# Spray likers: scripts/sample_spray.py (a confounder, not gamers).
+KINDS = ("normal", "pod", "bot", "bot_customer", "bought_followers", "burst_customer", "seller",
+         "spray")  # fmt: skip
 GAMER_KINDS = ("pod", "bot_customer", "bought_followers", "burst_customer")
 KIND = {name: code for code, name in enumerate(KINDS)}
 

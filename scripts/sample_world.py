@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from scripts.sample_gaming import BOT_REACTIVITY, SELLER_REACTIVITY, Gaming, plan_gaming
+from scripts.sample_gaming import BOT_REACTIVITY, KIND, SELLER_REACTIVITY, Gaming, plan_gaming
+from scripts.sample_spray import Spray, plan_spray
 
 BASE_CONF = Path(__file__).resolve().parent.parent / "conf" / "base.yaml"
 US_PER_DAY = 86_400_000_000
@@ -94,6 +95,7 @@ class NetGraph:
     cw_any: np.ndarray  # cumulative reactivity over all accounts (reactions from non-followers)
     rate: np.ndarray  # expected reactors per day for each account
     posts: np.ndarray  # posts per day of each account
+    cw_posts: np.ndarray  # cumulative posts per day over the accounts (spray likers' picks)
 
 
 @dataclass
@@ -109,6 +111,7 @@ class World:
     graphs: list[NetGraph]
     pct: np.ndarray  # influence percentile of each person (0..1)
     gaming: Gaming
+    spray: Spray
 
 
 def build_world(
@@ -143,6 +146,10 @@ def build_world(
     plan = plan_gaming(np.random.default_rng([seed, 5]), pct, account_person, account_net,
                        len(networks), enabled=gaming)  # fmt: skip
     reactivity[plan.seller_acc] *= SELLER_REACTIVITY
+    # Spray likers: ordinary people otherwise (own stream: the other draws do not move).
+    spray = plan_spray(np.random.default_rng([seed, 7]), pct, account_person,
+                       plan.kind == KIND["normal"])  # fmt: skip
+    plan.kind[spray.people] = KIND["spray"]
     reactivity[plan.bot_acc] *= BOT_REACTIVITY
     # Influence sets the audience (reactors per day); posting more adds reactions per reactor.
     # A person's influence is their total reach: it is split over their accounts by network
@@ -187,10 +194,11 @@ def build_world(
                 cw_any=np.concatenate([[0.0], np.cumsum(react)]),
                 rate=rate[acc],
                 posts=activity[acc],
+                cw_posts=np.concatenate([[0.0], np.cumsum(activity[acc])]),
             )
         )
     return World(person_id, influence, *_topic_sets(fav, n_fav), account_id, account_person,
-                 account_net, activity, graphs, pct, plan)  # fmt: skip
+                 account_net, activity, graphs, pct, plan, spray)  # fmt: skip
 
 
 def _topic_sets(fav: np.ndarray, n_fav: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -186,7 +186,7 @@ def test_bad_rows_are_planted(lake: Path, summary: dict) -> None:
     assert bad < 0.005 * frame.height
 
 
-def test_reactions_look_plausible(lake: Path) -> None:
+def test_reactions_look_plausible(lake: Path, reactions: pl.DataFrame) -> None:
     frame = valid_interactions(lake)
     self_reactions = (frame["actor_id"] == frame["target_id"]).sum()
     assert 0 < self_reactions < 0.01 * frame.height
@@ -197,8 +197,10 @@ def test_reactions_look_plausible(lake: Path) -> None:
     # Every reaction to one post carries the post's topics.
     per_post = with_post.group_by("content_id").agg(pl.col("topics").n_unique())
     assert (per_post["topics"] == 1).all()
-    # Most reactions come from followers of the target on that network.
+    # Most organic reactions come from followers of the target on that network (spray likers
+    # react to whatever their feed shows).
     follows = pl.read_delta(str(lake / "follows"))
+    frame = reactions.filter(pl.col("actor_kind") != "spray")
     from_followers = frame.join(
         follows, left_on=["network", "actor_id", "target_id"],
         right_on=["network", "follower_id", "followee_id"], how="semi",
@@ -364,15 +366,17 @@ def test_bursts_come_from_many_sellers_within_an_hour_once_a_week(
     assert (big.group_by("target").len()["len"] <= 2).all()  # weekly, over 8 days
 
 
-def test_prolific_posters_get_more_reactions_per_reactor(lake: Path) -> None:
-    """posts_count follows posting activity; posting more draws more reactions from the same
-    audience, not a larger one."""
+def test_prolific_posters_get_more_reactions_per_reactor(
+    lake: Path, reactions: pl.DataFrame
+) -> None:
+    """posts_count follows posting activity; posting more draws more organic reactions from the
+    same audience, not a larger one (spray likers, below, do pick prolific posters)."""
     accounts = pl.read_delta(str(lake / "accounts"))
     start = DEFAULT_END_DATE - timedelta(days=SIZES["tiny"].days - 1)
     age = (pl.lit(start) - pl.col("created_at").dt.date()).dt.total_days() + 1
     per_day = accounts.select(target_id="account_id", posts_per_day=pl.col("posts_count") / age)
     received = (
-        valid_interactions(lake)
+        reactions.filter(pl.col("actor_kind") != "spray")
         .group_by("target_id")
         .agg(n=pl.len(), reactors=pl.col("actor_id").n_unique())
         .filter(pl.col("reactors") >= 10)
@@ -383,10 +387,32 @@ def test_prolific_posters_get_more_reactions_per_reactor(lake: Path) -> None:
     assert abs(spearmanr(received["posts_per_day"], received["reactors"]).statistic) < 0.2
 
 
+def test_spray_likers_react_once_to_many_posts_picked_by_posting_not_influence(
+    lake: Path, reactions: pl.DataFrame
+) -> None:
+    planted = pl.read_parquet(lake / "_sample" / "planted.parquet")
+    spray = reactions.filter(pl.col("actor_kind") == "spray")
+    # About a fifth of all reactions at scale; tiny caps them (5% of a network's accounts a day).
+    assert 0.02 <= spray.height / reactions.height <= 0.4
+    per_day = spray.group_by("actor", "event_date").agg(targets=pl.col("target").n_unique())
+    assert per_day["targets"].median() >= 5
+    # Drawn by how much the target posts, not by its influence (organic reactions are).
+    accounts = pl.read_delta(str(lake / "accounts")).select("account_id", "posts_count")
+    got = (
+        spray.group_by("target_id", "target")
+        .agg(n=pl.len())
+        .join(accounts, left_on="target_id", right_on="account_id")
+        .join(planted.select(target="person_id", influence="influence"), on="target")
+    )
+    assert spearmanr(got["posts_count"], got["n"]).statistic > 0.3
+    assert abs(spearmanr(got["influence"], got["n"]).statistic) < 0.15
+
+
 def test_gaming_can_be_left_out(tmp_path: Path) -> None:
     summary = generate("tiny", str(tmp_path / "plain"), days=2, gaming=False)
     planted = pl.read_parquet(tmp_path / "plain" / "_sample" / "planted.parquet")
-    assert planted["kind"].unique().to_list() == ["normal"]
+    # Spray likers are ordinary behaviour (a confounder), not gaming: they stay.
+    assert sorted(planted["kind"].unique().to_list()) == ["normal", "spray"]
     assert summary["gaming"] is False
 
 
