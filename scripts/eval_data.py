@@ -108,6 +108,13 @@ def future_reactors(
     )
 
 
+def components_on(lake: Path, day: dt.date) -> pl.DataFrame:
+    """person_id and one `component_<name>` column per raw-score term of the day."""
+    frame = _scan(lake, "components").filter(pl.col("score_date") == day).collect()
+    terms = [c for c in frame.columns if c not in (ID, "score_date", "raw")]
+    return frame.select(ID, *[pl.col(c).alias(f"component_{c}") for c in terms])
+
+
 def person_frame(lake: Path, day: dt.date, future_days: int) -> pl.DataFrame:
     """One row per person scored on `day`, with every column the metrics need (nulls -> 0,
     except score_prev: null when the person had no score on day - 1)."""
@@ -129,6 +136,7 @@ def person_frame(lake: Path, day: dt.date, future_days: int) -> pl.DataFrame:
             how="left",
         )
         .join(future_reactors(lake, first, last, normal), on=ID, how="left")
+        .join(components_on(lake, day), on=ID, how="left")
     )
     zero_fill = [c for c in frame.columns if c not in (ID, "kind", "score_prev")]
     return frame.with_columns(pl.col(zero_fill).fill_null(0), pl.col("kind").fill_null("normal"))

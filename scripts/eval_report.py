@@ -57,6 +57,22 @@ def summarize(frame: pl.DataFrame) -> dict:
         ),
         "stability_people": steady.height,
         "explanation_max_error": explanation_max_error(score, frame["parts_sum"].to_numpy()),
+        "components": component_figures(frame, influence, future),
+    }
+
+
+def component_figures(frame: pl.DataFrame, influence: np.ndarray, future: np.ndarray) -> dict:
+    """What carries the ranking: each raw-score term alone against the planted influence and the
+    predictive target (a diagnostic, not a target; missing terms count 0)."""
+    return {
+        column.removeprefix("component_"): {
+            "spearman": spearman(values, influence),
+            "predictive_spearman": spearman(values, future),
+            "ndcg100": ndcg_at_k(values, future, NDCG_K),
+        }
+        for column in frame.columns
+        if column.startswith("component_")
+        for values in [frame[column].fill_null(0).to_numpy()]
     }
 
 
@@ -106,6 +122,16 @@ def render(figures: dict) -> str:
         planted = figures["baselines"][name] if planted is None else planted
         pred = figures["predictive"][name]
         lines.append(f"{name:<18} {planted:9.3f} {pred['spearman']:15.3f} {pred['ndcg100']:15.3f}")
+    if figures.get("components"):
+        lines += [
+            "",
+            f"{'component':<18} {'Spearman':>9} {'pred. Spearman':>15} {'pred. NDCG@100':>15}",
+        ]
+        for name, row in figures["components"].items():
+            lines.append(
+                f"{name:<18} {row['spearman']:9.3f} {row['predictive_spearman']:15.3f} "
+                f"{row['ndcg100']:15.3f}"
+            )
     lines += ["", f"{'kind':<18} {'people':>7} {'median pct':>11} {'max pct':>8} {'top 1%':>7}"]
     for kind, row in figures["kinds"].items():
         lines.append(

@@ -105,6 +105,8 @@ def _frame(n: int = 300) -> pl.DataFrame:
             "kind": kind.astype(str),
             "future_reactors": np.arange(n),
             **{name: rng.random(n) for name in BASELINES},
+            "component_influence": influence * 2.0,
+            "component_ratio": -influence,
         }
     )
 
@@ -120,6 +122,8 @@ def test_summarize_a_perfect_score() -> None:
     assert checks["spearman >= 0.90"] and checks["predictive ndcg100 above every baseline"]
     assert checks["no gamer in the top 1%"] and checks["median gamer below the 50th percentile"]
     assert not checks["p99 77 +- 2"]  # a linear score is not calibrated
+    assert figures["components"]["influence"]["spearman"] == pytest.approx(1.0)
+    assert figures["components"]["ratio"]["predictive_spearman"] == pytest.approx(-1.0)
     assert "score" in render({**figures, "targets": checks})
 
 
@@ -136,6 +140,8 @@ def test_evaluate_tiny_end_to_end(spark, tmp_path: Path) -> None:
     assert set(keys) <= set(out), set(keys) - set(out)
     assert set(out["baselines"]) == set(BASELINES)
     assert set(out["predictive"]) == {"score", "planted", *BASELINES}
+    assert set(out["components"]) == {"influence", "reactions", "engagement_rate", "offline",
+                                      "audience", "ratio"}  # fmt: skip
     assert out["people_scored"] > 250
     # Sane, not tuned: the score tracks planted influence and predicts future reactors.
     assert 0.5 < out["spearman"] <= 1.0
