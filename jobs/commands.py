@@ -12,7 +12,7 @@ from pyspark.sql import functions as F
 
 from jobs.config import CONF_DIR, SwayConfig
 from jobs.context import RunContext
-from jobs.runner import StageFailedError, run_daily, run_stage
+from jobs.runner import StageFailedError, run_daily, run_stages
 from jobs.session import JavaMissingError, build_session
 from jobs.tables import Lake
 from transforms.calibration import target_mean, target_score
@@ -49,7 +49,8 @@ def dispatch(args: argparse.Namespace, config: SwayConfig) -> int:
 
             return write_report(ctx, args)
         else:
-            run_stage(ctx, args.command)
+            # ingest/aggregate with --days N go window by window, as in `daily` (jobs/runner.py).
+            run_stages(ctx, [args.command])
     except StageFailedError as error:
         print(f"error: {error}")
         return 1

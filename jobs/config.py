@@ -68,10 +68,14 @@ class PopulationConfig:
 class WindowConfig:
     days: int
     half_life_days: float
+    # A multi-day ingest/aggregate (`--days N`) runs in windows of at most this many days
+    # (jobs/runner.py), so that its memory does not grow with N.
+    backfill_chunk_days: int
 
     def __post_init__(self) -> None:
         _positive("window.days", self.days)
         _positive("window.half_life_days", self.half_life_days)
+        _positive("window.backfill_chunk_days", self.backfill_chunk_days)
 
 
 @dataclass(frozen=True)

@@ -55,12 +55,21 @@ class RunContext:
     score_date: dt.date
     # ingest/aggregate process the `days` dates ending at score_date (1 in the daily routine).
     days: int = 1
+    # Set on the windows of a chunked backfill (jobs/runner.py): the date of the whole run. A
+    # window keeps the run's id and judges who may be scored on the run's date, as one job over
+    # all the days would; its manifest rows carry the window's own last date and days.
+    run_date: dt.date | None = None
+
+    @property
+    def as_of(self) -> dt.date:
+        """The date of the run: `run_date` for a backfill window, else the score date."""
+        return self.run_date or self.score_date
 
     @property
     def run_id(self) -> str:
         """The logical run: same date, settings and code give the same id, so a rerun (a new
         attempt of the same run) republishes identical rows; attempts differ in the manifest."""
-        return f"{self.score_date.isoformat()}-{self.config.config_hash[:8]}-{code_version()}"
+        return f"{self.as_of.isoformat()}-{self.config.config_hash[:8]}-{code_version()}"
 
     def dates(self) -> list[dt.date]:
         return [self.score_date - dt.timedelta(days=k) for k in range(self.days - 1, -1, -1)]

@@ -293,4 +293,11 @@ def test_airflow_dags_test_scores_the_date(airflow_bin, tmp_path):
     runs = DeltaTable(str(lake / "runs")).to_pandas()
     assert set(runs["stage"]) == set(STAGES)
     assert (runs["status"] == "succeeded").all()
-    assert set(runs["score_date"]) == {last}
+    # The ingest and aggregate tasks went through the days in windows of at most
+    # window.backfill_chunk_days (4), one manifest row each, dated at the window's last day.
+    multi_day = runs["stage"].isin(["ingest", "aggregate"])
+    assert set(runs.loc[~multi_day, "score_date"]) == {last}
+    dates = [last - dt.timedelta(days=k) for k in range(int(summary["days"]) - 1, -1, -1)]
+    ends = [dates[i : i + 4][-1] for i in range(0, len(dates), 4)]
+    for stage in ("ingest", "aggregate"):
+        assert sorted(runs.loc[runs["stage"] == stage, "score_date"]) == ends, stage

@@ -29,7 +29,8 @@ is parsed), each with a default:
     sway_properties_file (empty)         --properties-file (e.g. the Delta packages and conf)
 
 Run parameter `days` (default 1): ingest/aggregate the N days ending at the date, for the first
-run: `airflow dags trigger sway_daily --logical-date 2026-11-20 --conf '{"days": 90}'`.
+run: `airflow dags trigger sway_daily --logical-date 2026-11-20 --conf '{"days": 90}'`. The job
+goes through them in windows of `window.backfill_chunk_days` days (one manifest row each).
 """
 
 from __future__ import annotations

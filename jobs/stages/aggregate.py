@@ -44,6 +44,7 @@ def run(ctx: RunContext) -> StageReport:
         pairs.unpersist()
         counted.unpersist()
     counts = {
+        "days": ctx.days,
         "pairs": int(row["pairs"]),
         "reactions": int(row["reactions"] or 0),
         "endorsements_kept": kept,

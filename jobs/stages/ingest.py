@@ -15,14 +15,15 @@ def run(ctx: RunContext) -> StageReport:
     raw = lake.read("interactions", inputs["interactions"]).where(F.col("event_date").isin(dates))
     accounts = lake.read("accounts", inputs["accounts"])
     people = lake.read("people", inputs["people"])
-    scorable = scorable_people(people, accounts, ctx.score_date, cfg.population.min_age)
+    # Who may be scored on the run's date (a backfill window's too, so windows match one job).
+    scorable = scorable_people(people, accounts, ctx.as_of, cfg.population.min_age)
     classified = ingest.classify_interactions(raw, accounts, scorable, cfg.networks).persist()
     try:
         by_outcome = {
             row["outcome"]: row["n"]
             for row in classified.groupBy("outcome").agg(F.count(F.lit(1)).alias("n")).collect()
         }
-        counts = {"rows_in": sum(by_outcome.values())}
+        counts = {"days": ctx.days, "rows_in": sum(by_outcome.values())}
         counts.update({outcome: int(by_outcome.get(outcome, 0)) for outcome in ingest.OUTCOMES})
         outputs = {
             "engagements": lake.replace_partitions(
