@@ -82,6 +82,7 @@ class WindowConfig:
 class EdgesConfig:
     pair_unit: float
     selectivity_scale: float
+    selectivity_power: float
     reciprocal_keep: float
     burst_cap: float
     burst_floor: float
@@ -90,6 +91,8 @@ class EdgesConfig:
     def __post_init__(self) -> None:
         _positive("edges.pair_unit", self.pair_unit)
         _positive("edges.selectivity_scale", self.selectivity_scale)
+        if self.selectivity_power < 0:
+            raise ConfigError(f"edges.selectivity_power must be >= 0, got {self.selectivity_power}")
         if not 0.0 <= self.reciprocal_keep <= 1.0:
             raise ConfigError(
                 f"edges.reciprocal_keep must lie in [0, 1], got {self.reciprocal_keep}"

@@ -113,8 +113,28 @@ def test_untrusted_reactors_count_by_their_trust(spark):
     )
     rows = {person: r for (person, _), r in _signals(spark, pairs, trust).items()}
     assert rows[300].signal == pytest.approx(rows[400].signal / 100)
-    assert rows[300].reactions == pytest.approx(0.5) and rows[400].reactions == pytest.approx(50)
+    # Counted reactions carry the reactor's selectivity too (one retweet each: A = 1).
+    sel = (1 + 1 / 50) ** -0.5
+    assert rows[300].reactions == pytest.approx(0.5 * sel)
+    assert rows[400].reactions == pytest.approx(50 * sel)
     assert rows[400].reactors == 50
+
+
+def test_selectivity_power_spreads_an_attention_budget(spark):
+    """A spray liker (one like on each of 200 targets) against a fan (5 retweets to one): with
+    power 1 the liker's reaction to one target counts (1 + A/50)^-1 of its strength."""
+    spray = [(D, 1, 100 + k, "twitter", "retweet", 1, 1) for k in range(200)]
+    fan = [(D, 2, 100, "twitter", "retweet", 5, 5)]
+    pairs = decayed_pair_networks(_pairs(spark, spray + fan), D, 90, 30.0, NETWORKS)
+    quality = reactor_quality(_trust(spark, [1, 2]), 1.0)
+    for power in (0.5, 1.0):
+        rows = network_signals(pairs, D, 1.0, 50.0, quality, selectivity_power=power).collect()
+        signal = {r.person_id: r.signal for r in rows}
+        reactions = {r.person_id: r.reactions for r in rows}
+        assert signal[101] == pytest.approx(math.log1p(1.0) * (1 + 200 / 50) ** -power)
+        assert reactions[101] == pytest.approx((1 + 200 / 50) ** -power)
+        fan_part = math.log1p(5.0) * (1 + 5 / 50) ** -power
+        assert signal[100] == pytest.approx(fan_part + signal[101])
 
 
 def test_burst_days_count_at_most_cap_times_the_median_day(spark):

@@ -6,11 +6,13 @@ Formulas (docs/SCORING.md has the why):
   * decay;
 - diminishing returns per pair: strength = log1p(R / pair_unit), so repeated reactions from one
   person add less and less (100 reactions from 100 people beat 100 from one);
-- selectivity: an actor whose total R over all targets is A passes (1 + A / selectivity_scale)^-1/2
-  of its strength: the more an account reacts, the less each reaction counts;
+- selectivity: an actor whose total R over all targets is A passes (1 + A / selectivity_scale)^-p
+  of its strength (p = selectivity_power): the more an account reacts, the less each reaction
+  counts (in the edges it cancels out: the propagation normalises each actor's out-weights);
 - edge a -> t: weight = sum over networks of strength, times a's selectivity;
 - signal of t on n: sum over actors of strength * selectivity * quality, quality = min(1, trust of
-  the actor / trusted_reactor); reactors: distinct actors;
+  the actor / trusted_reactor); reactors: distinct actors; reactions: decayed reactions times
+  quality, selectivity and the mutual factor;
 and the gaming defences:
 - bursts: a target's distinct reactors of one day count at most burst_cap times its median day
   with reactions in the window (at least burst_floor): the day's pairs are scaled alike, and a
@@ -129,26 +131,32 @@ def discount_reciprocal(pair_networks: DataFrame, keep: float) -> DataFrame:
     return pair_networks.join(factor, on=["src", "dst"], how="inner")
 
 
-def actor_selectivity(pair_networks: DataFrame, selectivity_scale: float) -> DataFrame:
+def actor_selectivity(
+    pair_networks: DataFrame, selectivity_scale: float, selectivity_power: float = 0.5
+) -> DataFrame:
     """src -> selectivity factor in (0, 1]: heavy reactors pass less per reaction (measured on
     what the actor gave, before any defence)."""
     given = "raw_given" if "raw_given" in pair_networks.columns else "raw"
     return pair_networks.groupBy(F.col("src")).agg(
         F.pow(
-            F.lit(1.0) + F.sum(F.col(given)) / F.lit(float(selectivity_scale)), F.lit(-0.5)
+            F.lit(1.0) + F.sum(F.col(given)) / F.lit(float(selectivity_scale)),
+            F.lit(-float(selectivity_power)),
         ).alias("selectivity")
     )
 
 
 def _with_strength(
-    pair_networks: DataFrame, pair_unit: float, selectivity_scale: float
+    pair_networks: DataFrame,
+    pair_unit: float,
+    selectivity_scale: float,
+    selectivity_power: float = 0.5,
 ) -> DataFrame:
     """strength = log1p(given / pair_unit) * kept share * mutual factor * selectivity.
 
     The defences scale the strength after the log (not the reactions before it): a bought
     reaction kept at 10% must count a tenth of a real first reaction, not the log of a tenth.
     """
-    selectivity = actor_selectivity(pair_networks, selectivity_scale)
+    selectivity = actor_selectivity(pair_networks, selectivity_scale, selectivity_power)
     unit = F.lit(float(pair_unit))
     if "raw_given" in pair_networks.columns:  # from decayed_pair_networks
         given = F.col("raw_given")
@@ -176,6 +184,7 @@ def engagement_edges(
     pair_unit: float,
     selectivity_scale: float,
     quality: DataFrame | None = None,
+    selectivity_power: float = 0.5,
 ) -> DataFrame:
     """The person-level graph src -> dst with a positive weight, summed over networks.
 
@@ -185,7 +194,7 @@ def engagement_edges(
     vector instead of being renormalised onto the people it gamed for. Actors without a quality
     row (not scorable) are dropped.
     """
-    strengths = _with_strength(pair_networks, pair_unit, selectivity_scale)
+    strengths = _with_strength(pair_networks, pair_unit, selectivity_scale, selectivity_power)
     if quality is None:
         pairs = strengths.groupBy(F.col("src"), F.col("dst")).agg(
             F.sum(F.col("strength")).alias("weight")
@@ -217,12 +226,14 @@ def network_signals(
     pair_unit: float,
     selectivity_scale: float,
     quality: DataFrame,
+    selectivity_power: float = 0.5,
 ) -> DataFrame:
     """Per target person and network: reaction signal, distinct reactors, decayed reactions, the
-    last two weighted by the reactor's quality (reactor_quality; a reactor without a row counts
-    nothing: not scorable) and the reactions also by the pair's mutual factor (pods)."""
-    strengths = _with_strength(pair_networks, pair_unit, selectivity_scale)
-    counted = F.col("reactions") * F.col("quality")
+    signal and the reactions weighted by the reactor's quality (reactor_quality; a reactor without
+    a row counts nothing: not scorable) and the reactions also by the actor's selectivity (a
+    reaction counts less the more its giver reacts) and the pair's mutual factor (pods)."""
+    strengths = _with_strength(pair_networks, pair_unit, selectivity_scale, selectivity_power)
+    counted = F.col("reactions") * F.col("quality") * F.col("selectivity")
     if "mutual_factor" in pair_networks.columns:
         counted = counted * F.col("mutual_factor")
     return (

@@ -5,7 +5,9 @@ Per account (docs/SCORING.md): trust = (0.2 + 0.8 * min(1, age / account_age_ful
   * follow_spam_factor if it follows >= follow_spam_min_following accounts and more than
     follow_spam_ratio times as many as follow it
   * young_account_factor if younger than young_account_days.
-Per person: prior = (sum of account trusts) * (1 + offline), where
+Per person: trust = mean of the account trusts (holding more accounts makes nobody more
+trustworthy, nor pulls more teleport: in the sample world it would rank people by their number of
+networks), prior = trust * (1 + offline), where
   offline = 0.5 * log1p(wikipedia_pageviews / 1000) + 0.5 * log1p(wikipedia_inlinks / 10)
           + 0.3 * max LinkedIn title_seniority.
 Every scorable person gets a row, so people without any reaction still exist in the graph.
@@ -66,7 +68,7 @@ def offline_influence(people: DataFrame, accounts: DataFrame) -> DataFrame:
 def teleport_prior(
     accounts: DataFrame, people: DataFrame, scorable: DataFrame, score_date: dt.date, cfg
 ) -> DataFrame:
-    """score_date, person_id, prior (> 0, unnormalised), offline, trust (sum of the accounts'
+    """score_date, person_id, prior (> 0, unnormalised), offline, trust (mean of the accounts'
     trusts, which also weighs the person's reactions in others' signals); one row per scorable
     person.
 
@@ -74,7 +76,7 @@ def teleport_prior(
     `scorable` the scorable person ids.
     """
     trust = accounts.groupBy(F.col("person_id")).agg(
-        F.sum(account_trust(score_date, cfg)).alias("trust")
+        F.avg(account_trust(score_date, cfg)).alias("trust")
     )
     offline = offline_influence(people.join(scorable, on="person_id", how="left_semi"), accounts)
     return (

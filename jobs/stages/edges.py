@@ -30,9 +30,13 @@ def run(ctx: RunContext) -> StageReport:
     pairs = edges.discount_reciprocal(decayed, cfg.edges.reciprocal_keep).persist()
     try:
         quality = edges.reactor_quality(trust, cfg.edges.trusted_reactor)
-        unit, scale = cfg.edges.pair_unit, cfg.edges.selectivity_scale
-        graph = edges.engagement_edges(pairs, date, unit, scale, quality)
-        signals = edges.network_signals(pairs, date, unit, scale, quality)
+        unit, scale, power = (
+            cfg.edges.pair_unit,
+            cfg.edges.selectivity_scale,
+            cfg.edges.selectivity_power,
+        )
+        graph = edges.engagement_edges(pairs, date, unit, scale, quality, power)
+        signals = edges.network_signals(pairs, date, unit, scale, quality, power)
         outputs = {
             "edges": lake.replace_partitions("edges", graph, {"score_date": [date]}),
             "signals": lake.replace_partitions("signals", signals, {"score_date": [date]}),
