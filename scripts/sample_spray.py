@@ -17,10 +17,11 @@ import numpy as np
 
 SPRAY_SHARE = 0.03  # of people (all their accounts spray)
 SPRAY_PCT = 0.8  # drawn from people below this planted influence percentile
-# Posts reacted to per spray account and day: lognormal, median 60 (mean ~80). With 3% of people
-# this is about a fifth of all reactions, the order of the hyperactive accounts' share on real
-# networks.
-SPRAY_TARGETS_MEDIAN, SPRAY_TARGETS_SIGMA = 60.0, 0.8
+# Posts reacted to per spray account and day: lognormal, median 4x the size's reactions received
+# per person and day (60 in small, 40 in medium; mean 1.4x the median). With 3% of people this is
+# about a quarter of all reactions at every size, the order of the hyperactive accounts' share on
+# real networks.
+SPRAY_TARGETS_PER_REACTION, SPRAY_TARGETS_SIGMA = 4.0, 0.8
 SPRAY_MAX_SHARE = 0.05
 
 
@@ -36,14 +37,17 @@ def plan_spray(
     pct: np.ndarray,
     account_person: np.ndarray,
     eligible: np.ndarray,
+    reactions_per_person: float,
 ) -> Spray:
     """Pick the spray likers among `eligible` people (boolean mask, e.g. kind normal) below
-    SPRAY_PCT; at least one, even in a tiny world."""
+    SPRAY_PCT; at least one, even in a tiny world. reactions_per_person: the size's expected
+    reactions received per person and day (sets how many posts a spray account reacts to)."""
     pool = np.flatnonzero(eligible & (pct < SPRAY_PCT))
     k = min(len(pool), max(1, round(SPRAY_SHARE * len(pct))))
     people = np.sort(rng.choice(pool, k, replace=False)) if k else np.zeros(0, np.int64)
     acc = np.flatnonzero(np.isin(account_person, people))
-    rate = SPRAY_TARGETS_MEDIAN * rng.lognormal(0.0, SPRAY_TARGETS_SIGMA, len(acc))
+    median = SPRAY_TARGETS_PER_REACTION * reactions_per_person
+    rate = median * rng.lognormal(0.0, SPRAY_TARGETS_SIGMA, len(acc))
     return Spray(people.astype(np.int64), acc, rate)
 
 

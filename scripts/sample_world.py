@@ -148,7 +148,7 @@ def build_world(
     reactivity[plan.seller_acc] *= SELLER_REACTIVITY
     # Spray likers: ordinary people otherwise (own stream: the other draws do not move).
     spray = plan_spray(np.random.default_rng([seed, 7]), pct, account_person,
-                       plan.kind == KIND["normal"])  # fmt: skip
+                       plan.kind == KIND["normal"], size.reactions_per_person)  # fmt: skip
     plan.kind[spray.people] = KIND["spray"]
     reactivity[plan.bot_acc] *= BOT_REACTIVITY
     # Influence sets the audience (reactors per day); posting more adds reactions per reactor.
