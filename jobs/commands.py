@@ -28,6 +28,8 @@ def open_context(config: SwayConfig, date, days: int = 1) -> RunContext:
 def dispatch(args: argparse.Namespace, config: SwayConfig) -> int:
     if args.command == "import":
         return import_file(args, config)
+    if args.command == "erase":
+        return erase(args, config)
     try:
         ctx = open_context(config, args.date, getattr(args, "days", 1))
     except JavaMissingError as error:
@@ -75,6 +77,30 @@ def import_file(args: argparse.Namespace, config: SwayConfig) -> int:
     except StageFailedError as error:
         print(f"error: {error}")
         return 2 if isinstance(error.__cause__, ImportFormatError) else 1
+    return 0
+
+
+def erase(args: argparse.Namespace, config: SwayConfig) -> int:
+    """`erase`: its runs row is dated the day of the erasure (UTC)."""
+    from jobs.erase import ErasureError, erase_people
+
+    try:
+        ctx = open_context(config, dt.datetime.now(dt.UTC).date())
+    except JavaMissingError as error:
+        print(error)
+        return 3
+    try:
+        report = erase_people(ctx, args.people)
+    except ErasureError as error:
+        print(f"error: {error}")
+        return 1
+    print(f"\nErased {report.people} people ({report.accounts} accounts): "
+          f"{report.total_rows} rows removed.")  # fmt: skip
+    for name, rows in report.rows.items():
+        if rows or report.files_deleted.get(name):
+            print(f"  {name:20s} {rows:8d} rows  {report.files_deleted.get(name, 0):5d} old files")
+    if report.other_files:
+        print(f"Not changed (files outside the tables): {', '.join(report.other_files)}")
     return 0
 
 

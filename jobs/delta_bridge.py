@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 from deltalake import DeltaTable
 from deltalake.exceptions import DeltaError
 from deltalake.transaction import AddAction, RemoveAction
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 # `commit` is called through this module's namespace: tests patch jobs.delta_bridge.commit.
@@ -154,21 +154,42 @@ class BridgeEngine:
         self, spec: TableSpec, path: str, column: str, values: list[Any]
     ) -> int | None:
         """Remove the files holding matching rows and add rewrites of their other rows."""
+        if column not in spec.partition_by:
+            return self.delete_rows(spec, path, isin(column, values))
+        table = self._load(path)
+        if table is None:
+            return None
+        # A partition column: whole files match, no rewrite needed.
+        wanted = {column: {partition_string(v) for v in values}}
+        by_file = log_files(table, local_path(path))
+        hit = [f for f, add in by_file.items() if in_partitions(add, wanted)]
+        return self._remove_files(spec, path, table, by_file, hit, None)
+
+    def delete_rows(self, spec: TableSpec, path: str, condition: Column) -> int | None:
+        """Remove the rows where `condition` is true (it must never be null) in ONE commit: the
+        files holding such rows are removed and their other rows written to new files. None when
+        no row matched (nothing committed)."""
         local = local_path(path)
         table = self._load(path)
         if table is None:
             return None
         by_file = log_files(table, local)
-        keep: DataFrame | None = None
-        if column in spec.partition_by:  # whole files match: no rewrite needed
-            wanted = {column: {partition_string(v) for v in values}}
-            hit = [f for f, add in by_file.items() if in_partitions(add, wanted)]
-        else:
-            scan = self._scan(spec, local, list(by_file), with_file=True)
-            found = scan.filter(isin(column, values)).select("_file").distinct().collect()
-            # Spark reports file:/... URIs, URL-encoded: decode them back to local paths.
-            hit = [os.path.normpath(unquote(urlparse(row[0]).path)) for row in found]
-            keep = self._scan(spec, local, hit).filter(~isin(column, values))
+        scan = self._scan(spec, local, list(by_file), with_file=True)
+        found = scan.filter(condition).select("_file").distinct().collect()
+        # Spark reports file:/... URIs, URL-encoded: decode them back to local paths.
+        hit = [os.path.normpath(unquote(urlparse(row[0]).path)) for row in found]
+        keep = self._scan(spec, local, hit).filter(~condition) if hit else None
+        return self._remove_files(spec, path, table, by_file, hit, keep)
+
+    def _remove_files(
+        self,
+        spec: TableSpec,
+        path: str,
+        table: DeltaTable,
+        by_file: dict[str, dict[str, Any]],
+        hit: list[str],
+        keep: DataFrame | None,
+    ) -> int | None:
         if not hit:
             return None
         unknown = [f for f in hit if f not in by_file]
@@ -177,6 +198,26 @@ class BridgeEngine:
         now = int(time.time() * 1000)
         removes = [remove_action(by_file[f], spec, now) for f in hit]
         return self._commit_files(spec, path, keep, "append", removes=removes, table=table)
+
+    def vacuum(self, path: str) -> int | None:
+        """Delete every file the current version does not reference, at once (retention 0):
+        removed files of older versions (time travel to them ends) and orphans of crashed writes.
+        Files and folders starting with `_` (the log, writes being staged) are left alone. The
+        number of files deleted; None when the table does not exist."""
+        table = self._load(path)
+        if table is None:
+            return None
+        local = local_path(path)
+        options = {"retention_hours": 0, "enforce_retention_duration": False, "full": True}
+        # delta-rs lists every tombstone past retention, files deleted long ago included, and
+        # commits VACUUM START/END even then: vacuum only when a listed file is still on disk, so
+        # that a rerun commits nothing.
+        listed = table.vacuum(dry_run=True, **options)
+        present = [f for f in listed if os.path.exists(os.path.join(local, unquote(f)))]
+        if not present:
+            return 0
+        table.vacuum(dry_run=False, **options)
+        return len(present)
 
     def _commit_files(
         self,

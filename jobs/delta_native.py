@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 
 from jobs.table_engine import (
     ConcurrentWriteError,
@@ -133,9 +133,32 @@ class NativeEngine:
     def delete_where(
         self, spec: TableSpec, path: str, column: str, values: list[Any]
     ) -> int | None:
-        cond = isin(column, values)
-        if self.read(spec, path, None).filter(cond).isEmpty():
+        return self.delete_rows(spec, path, isin(column, values))
+
+    def delete_rows(self, spec: TableSpec, path: str, condition: Column) -> int | None:
+        if self.read(spec, path, None).filter(condition).isEmpty():
             return None
         with _native_errors(path):
-            self._table(path).delete(cond)
+            self._table(path).delete(condition)
         return self.version(path)
+
+    def vacuum(self, path: str) -> int | None:
+        """VACUUM with retention 0: every file the current version does not reference is deleted
+        (time travel to older versions ends). Delta refuses a retention under its safety limit
+        unless spark.databricks.delta.retentionDurationCheck.enabled is false, so it is switched
+        off for the call. UNTESTED here (no Delta JARs offline): the delta_jars tests cover it
+        where the JARs exist. Returns None: delta-spark does not report the files deleted."""
+        if not self.exists(path):
+            return None
+        key = "spark.databricks.delta.retentionDurationCheck.enabled"
+        before = self.spark.conf.get(key, None)
+        self.spark.conf.set(key, "false")
+        try:
+            with _native_errors(path):
+                self._table(path).vacuum(0.0)
+        finally:
+            if before is None:
+                self.spark.conf.unset(key)
+            else:
+                self.spark.conf.set(key, before)
+        return None

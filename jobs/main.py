@@ -6,6 +6,7 @@ python -m jobs influencers --topic T --date YYYY-MM-DD [--min-score S] [--limit 
 python -m jobs explain --person ID --date YYYY-MM-DD
 python -m jobs report  --date YYYY-MM-DD [--out PATH] [--quality JSON]
 python -m jobs import  --format klout-tsv|snap-higgs --path FILE [--network N] [--consent C]
+python -m jobs erase   --person ID [--person ID ...]
 """
 
 from __future__ import annotations
@@ -133,6 +134,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     report_arguments(report)
     _import_parser(commands)
+    erase = commands.add_parser(
+        "erase",
+        help="remove people from every table, history included: rows naming them or their "
+        "accounts, then the old files (vacuum, retention 0); idempotent (docs/ERASURE.md)",
+        description="Remove the people and their accounts from every table of the lake (one "
+        "commit per table), then delete the files only older versions reference, so time travel "
+        "to before the erasure ends. The runs manifest gets an `erase` row with counts, never "
+        "the ids. A rerun changes nothing. Do not run it while another job writes the lake.",
+    )
+    _common(erase, date=False)
+    erase.add_argument(
+        "--person",
+        type=int,
+        action="append",
+        required=True,
+        dest="people",
+        metavar="ID",
+        help="person_id to erase (repeatable)",
+    )
     return parser
 
 

@@ -20,7 +20,8 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
 
 from jobs.delta_native import NativeEngine, replace_where
 from jobs.session import delta_jars_present
@@ -182,3 +183,20 @@ class Lake:
         if not vals or not self.exists(name):
             return None
         return self._impl.delete_where(spec, self.path(name), column, vals)
+
+    def delete_rows(self, name: str, condition: Column) -> int | None:
+        """Remove the rows where `condition` holds, in one commit (erasure; a null condition
+        counts as false: such rows are kept). The new version, or None when no row matched (or
+        the table does not exist): a rerun commits nothing."""
+        spec = self.spec(name)
+        if not self.exists(name):
+            return None
+        return self._impl.delete_rows(spec, self.path(name), F.coalesce(condition, F.lit(False)))
+
+    def vacuum(self, name: str) -> int | None:
+        """Delete the table's files that its current version does not reference, retention 0
+        (erasure: old versions stop being readable). Files deleted (None: unknown or no table)."""
+        self.spec(name)
+        if not self.exists(name):
+            return None
+        return self._impl.vacuum(self.path(name))

@@ -1,0 +1,190 @@
+"""Erasure: remove people from every table of the lake, history included (DESIGN §3).
+
+`erase_people(ctx, [person_id, ...])` (also `python -m jobs erase --person ID ...`):
+
+1. looks up the people's accounts in `accounts`;
+2. in every table whose rows can name a person (transforms/erasure.py decides from the schemas,
+   and refuses a table with an id column it does not know), deletes the rows naming one of the
+   people or their accounts, ONE commit per table (Lake.delete_rows: nothing is visible before the
+   commit; a table with no such row gets no commit). `accounts` and `people` go last, so that a
+   rerun after a crash still finds the accounts whose rows remain elsewhere;
+3. vacuums those tables with retention 0: the files that only older versions reference (where the
+   erased rows still are) are deleted, so time travel to a version before the erasure ends;
+4. appends an `erase` row to the `runs` manifest: how many people were asked for, how many
+   accounts were found, rows removed and files deleted per table; never the ids themselves.
+
+A rerun with the same ids finds nothing, commits nothing and deletes no file (idempotent): it is
+how to finish an erasure that failed halfway. Scores of *other* people computed before the
+erasure (to which the person's reactions contributed) are not recomputed: the next daily run
+computes them without the person (docs/ERASURE.md).
+
+Do not run it while another job writes the lake: a retention-0 vacuum deletes files a concurrent
+writer has moved into place but not yet committed, and files a concurrent reader's snapshot needs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from pyspark.sql import functions as F
+
+from jobs import manifest
+from jobs.context import RunContext, StageReport
+from jobs.tables import Lake, isin
+from transforms.erasure import check_covered, erase_condition, names_people
+from transforms.schemas import TABLES
+
+log = logging.getLogger("sway")
+
+STAGE = "erase"
+# Looked up by the others (account ids), so erased last: see the module doc.
+LAST = ("accounts", "people")
+
+
+class ErasureError(RuntimeError):
+    """The erasure stopped; the manifest has a `failed` row. Rerun it: it is idempotent."""
+
+
+@dataclass
+class ErasureReport:
+    people: int  # ids asked for
+    accounts: int  # their accounts found in `accounts`
+    rows: dict[str, int] = field(default_factory=dict)  # rows removed per table
+    versions: dict[str, int] = field(default_factory=dict)  # the deleting commit per table
+    files_deleted: dict[str, int] = field(default_factory=dict)  # by the vacuum, per table
+    other_files: list[str] = field(default_factory=list)  # under the root, outside the tables
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+
+def erasure_tables() -> list[str]:
+    """The tables whose rows can name a person, in erasure order (accounts and people last)."""
+    names = [name for name, spec in TABLES.items() if names_people(spec)]
+    return [n for n in names if n not in LAST] + [n for n in LAST if n in names]
+
+
+def _person_ids(person_ids: Iterable[int]) -> list[int]:
+    if isinstance(person_ids, str | bytes | int):
+        raise ErasureError("person_ids: expected a sequence of person ids")
+    ids = set()
+    for value in person_ids:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ErasureError(f"person ids are 64-bit integers, got a {type(value).__name__}")
+        ids.add(value)
+    if not ids:
+        raise ErasureError("no person id given")
+    return sorted(ids)
+
+
+def other_files(lake: Lake) -> list[str]:
+    """Files under a local lake root that belong to no table (sample files, reports): erasure
+    does not rewrite them; they are listed so that an operator can deal with them."""
+    root = lake.root
+    if "://" in root and not root.startswith("file:"):
+        return []
+    root = root.removeprefix("file:")
+    if not os.path.isdir(root):
+        return []
+    found = []
+    for folder, dirs, names in os.walk(root):
+        if folder == root:
+            dirs[:] = sorted(d for d in dirs if d not in TABLES)
+        found += [os.path.relpath(os.path.join(folder, n), root) for n in sorted(names)]
+    return found
+
+
+def erase_people(
+    ctx: RunContext, person_ids: Iterable[int], *, vacuum: bool = True
+) -> ErasureReport:
+    """Remove the people and their accounts from every table, then the old files (see the module
+    doc). `vacuum=False` leaves the old versions readable (only for tests and dry checks: the
+    erasure is not complete until a vacuum ran). Raises ErasureError (after a `failed` manifest
+    row) when a step fails; rerun it."""
+    ids = _person_ids(person_ids)
+    lake = ctx.lake
+    check_covered(TABLES.values())  # before anything is changed
+    started = dt.datetime.now(dt.UTC)
+    clock = time.perf_counter()
+    tables = erasure_tables()
+    report = ErasureReport(people=len(ids), accounts=0)
+    stage = StageReport(inputs=ctx.versions(*tables))
+    step = "accounts lookup"
+    try:
+        account_ids: list[int] = []
+        networks: list[str] = []
+        if lake.exists("accounts"):
+            found = (
+                lake.read("accounts")
+                .where(isin("person_id", ids))
+                .select("account_id", "network")
+                .distinct()
+                .collect()
+            )
+            account_ids = sorted({r["account_id"] for r in found if r["account_id"] is not None})
+            networks = sorted({r["network"] for r in found if r["network"] is not None})
+        report.accounts = len(account_ids)
+        for name in tables:
+            step = f"delete from {name}"
+            condition = erase_condition(TABLES[name], ids, account_ids, networks)
+            if condition is None or not lake.exists(name):
+                continue
+            # Counted on the version the delete starts from; a rerun finds 0 and commits nothing.
+            matched = lake.read(name).where(F.coalesce(condition, F.lit(False))).count()
+            report.rows[name] = matched
+            if matched:
+                version = lake.delete_rows(name, condition)
+                if version is not None:
+                    report.versions[name] = version
+            log.info("erase: %s: %d rows removed", name, matched)
+        if vacuum:
+            # Every table in scope, changed now or not: a rerun after a crash between the deletes
+            # and here must still remove the old files.
+            for name in tables:
+                step = f"vacuum {name}"
+                deleted = lake.vacuum(name)
+                if deleted is not None:
+                    report.files_deleted[name] = deleted
+    except Exception as error:
+        # The message names the step and the error type only: Spark's own messages can quote
+        # the predicate, and the manifest must not keep the ids.
+        message = f"{step}: {type(error).__name__}"
+        stage.counts = _counts(report)
+        manifest.record(ctx, STAGE, "failed", stage, started, dt.datetime.now(dt.UTC), message)
+        log.error("erase: FAILED at %s after %.1fs", message, time.perf_counter() - clock)
+        raise ErasureError(f"erasure failed at {message}; rerun it (it is idempotent)") from error
+    report.other_files = other_files(lake)
+    stage.counts = _counts(report)
+    stage.outputs = dict(report.versions)
+    manifest.record(ctx, STAGE, "succeeded", stage, started, dt.datetime.now(dt.UTC))
+    log.info(
+        "erase: %d people, %d accounts: %d rows removed from %d tables, %d old files deleted, "
+        "in %.1fs",
+        report.people,
+        report.accounts,
+        report.total_rows,
+        sum(1 for n in report.rows.values() if n),
+        sum(report.files_deleted.values()),
+        time.perf_counter() - clock,
+    )
+    if report.other_files:
+        log.warning(
+            "erase: %d files under the lake root belong to no table and were not changed "
+            "(sample files, reports; delete or regenerate them if they may name the people): %s",
+            len(report.other_files),
+            ", ".join(report.other_files[:20]),
+        )
+    return report
+
+
+def _counts(report: ErasureReport) -> dict[str, int]:
+    counts = {"people": report.people, "accounts": report.accounts, "rows": report.total_rows}
+    counts.update({f"rows.{name}": n for name, n in report.rows.items()})
+    counts.update({f"files_deleted.{name}": n for name, n in report.files_deleted.items()})
+    return counts
