@@ -137,11 +137,11 @@ def erase_people(
                 continue
             # Counted on the version the delete starts from; a rerun finds 0 and commits nothing.
             matched = lake.read(name).where(F.coalesce(condition, F.lit(False))).count()
-            report.rows[name] = matched
             if matched:
                 version = lake.delete_rows(name, condition)
                 if version is not None:
                     report.versions[name] = version
+            report.rows[name] = matched  # once committed: a failed row counts what was removed
             log.info("erase: %s: %d rows removed", name, matched)
         if vacuum:
             # Every table in scope, changed now or not: a rerun after a crash between the deletes
