@@ -26,15 +26,18 @@ def open_context(config: SwayConfig, date, days: int = 1) -> RunContext:
 
 
 def dispatch(args: argparse.Namespace, config: SwayConfig) -> int:
-    if args.command == "import":
-        return import_file(args, config)
-    if args.command == "erase":
-        return erase(args, config)
+    # import and erase take no --date: their runs rows are dated the day they run (UTC).
+    undated = args.command in ("import", "erase")
+    date = dt.datetime.now(dt.UTC).date() if undated else args.date
     try:
-        ctx = open_context(config, args.date, getattr(args, "days", 1))
+        ctx = open_context(config, date, getattr(args, "days", 1))
     except JavaMissingError as error:
         print(error)
         return 3
+    if args.command == "import":
+        return import_file(ctx, args)
+    if args.command == "erase":
+        return erase(ctx, args)
     try:
         if args.command == "daily":
             run_daily(ctx)
@@ -59,7 +62,7 @@ def dispatch(args: argparse.Namespace, config: SwayConfig) -> int:
     return 0
 
 
-def import_file(args: argparse.Namespace, config: SwayConfig) -> int:
+def import_file(ctx: RunContext, args: argparse.Namespace) -> int:
     """`import`: its runs row is dated the day of the import (UTC)."""
     from jobs.importer import ImportRequest, run_import
     from transforms.imports import ImportFormatError
@@ -68,11 +71,6 @@ def import_file(args: argparse.Namespace, config: SwayConfig) -> int:
         args.fmt, args.path, args.network, args.source, args.consent, args.accounts_created
     )
     try:
-        ctx = open_context(config, dt.datetime.now(dt.UTC).date())
-    except JavaMissingError as error:
-        print(error)
-        return 3
-    try:
         run_import(ctx, request)
     except StageFailedError as error:
         print(f"error: {error}")
@@ -80,15 +78,10 @@ def import_file(args: argparse.Namespace, config: SwayConfig) -> int:
     return 0
 
 
-def erase(args: argparse.Namespace, config: SwayConfig) -> int:
+def erase(ctx: RunContext, args: argparse.Namespace) -> int:
     """`erase`: its runs row is dated the day of the erasure (UTC)."""
     from jobs.erase import ErasureError, erase_people
 
-    try:
-        ctx = open_context(config, dt.datetime.now(dt.UTC).date())
-    except JavaMissingError as error:
-        print(error)
-        return 3
     try:
         report = erase_people(ctx, args.people)
     except ErasureError as error:
