@@ -86,6 +86,8 @@ class EdgesConfig:
     reciprocal_keep: float
     burst_cap: float
     burst_floor: float
+    crowd_cap: float
+    crowd_floor: float
     trusted_reactor: float
 
     def __post_init__(self) -> None:
@@ -99,6 +101,8 @@ class EdgesConfig:
             )
         _positive("edges.burst_cap", self.burst_cap)
         _positive("edges.burst_floor", self.burst_floor)
+        _positive("edges.crowd_cap", self.crowd_cap)
+        _positive("edges.crowd_floor", self.crowd_floor)
         _positive("edges.trusted_reactor", self.trusted_reactor)
 
 

@@ -27,6 +27,7 @@ from scripts.sample_world import (
 
 FROM_FOLLOWERS = 0.85  # share of reactors who follow the target
 SELF_REACTIONS = 0.002
+REACTION_LAG_HOURS = 2.0  # mean delay between a post and a reaction to it
 
 # Invalid rows planted each day for ingest to quarantine (share of the day's valid rows, each).
 BAD_KINDS = ("null_actor", "unknown_action", "unknown_network", "date_mismatch", "unknown_actor")
@@ -38,6 +39,22 @@ _KINDS = ("post", "mention", "topic", "none")
 # so that post = day number * 8 + 7 - draw = (day number - d) * 8 + k.
 _POST_OF_DAY = np.append(0.45 * 0.55 ** np.arange(7), 0.55**7)
 _POST_P = np.outer([0.8, 0.15, 0.05], _POST_OF_DAY[::-1]).ravel()
+
+
+def _reaction_time(
+    burst_hour: np.ndarray, in_hour: np.ndarray, in_day: np.ndarray, post_hash: np.ndarray
+) -> np.ndarray:
+    """Microseconds into the day of each reaction.
+
+    Farm and burst reactions fall within their hour. The others follow their post: it went out at
+    an hour of the day drawn from its hash, and reactions come an exponential lag after it
+    (mean REACTION_LAG_HOURS, wrapping past midnight), so a person's organic reactions crowd
+    into the hours after their posts, as on real networks, rather than spreading evenly.
+    """
+    post_hour = ((post_hash >> np.uint64(8)) % np.uint64(24)).astype(np.int64)
+    lag = -np.log1p(-in_day / US_PER_DAY) * REACTION_LAG_HOURS * US_PER_HOUR
+    organic = (post_hour * US_PER_HOUR + lag.astype(np.int64)) % US_PER_DAY
+    return np.where(burst_hour >= 0, burst_hour * US_PER_HOUR + in_hour, organic)
 
 
 def action_vocab(networks: dict[str, list[str]]) -> list[tuple[str, str]]:
@@ -141,10 +158,8 @@ def day_events(world: World, seed: int, day: date, networks: dict[str, list[str]
     take = np.concatenate([src, rng.integers(0, n_valid, n_dup)])
     seq = np.concatenate([np.arange(fresh), take[fresh:]])  # a duplicate repeats its original
     net, action, actor, target = net[take], action[take], actor[take], target[take]
-    # Farm and burst reactions fall within one hour of the day; the others anywhere in it.
-    when = np.where(hour[src] >= 0, hour[src] * US_PER_HOUR + rng.integers(0, US_PER_HOUR, fresh),
-                    rng.integers(0, US_PER_DAY, fresh))  # fmt: skip
-    ts = (daynum * US_PER_DAY + when)[seq]
+    # Draws for the times (kept in this order: the rest of the day's stream depends on it).
+    in_hour, in_day = rng.integers(0, US_PER_HOUR, fresh), rng.integers(0, US_PER_DAY, fresh)
     # Reactions pile on a few posts: mostly today's first posts, some on the last two days'.
     # One draw per row over (days ago 0-2, post of that day 0-7; geometric, first posts first).
     post = daynum * 8 + 7 - rng.choice(24, size=fresh, p=_POST_P)[seq]
@@ -159,6 +174,7 @@ def day_events(world: World, seed: int, day: date, networks: dict[str, list[str]
     person9 = world.account_person[owner] * 9
     topic_set = np.where(has_post, person9 + (mixed % np.uint64(9)).astype(np.int64),
                          np.where(kind == 2, person9 + 3 * topic_pick, -1))  # fmt: skip
+    ts = daynum * US_PER_DAY + _reaction_time(hour[src][seq], in_hour[seq], in_day[seq], mixed)
     actor_id, target_id = world.account_id[actor], world.account_id[target]
     actor_null = np.zeros(len(take), bool)
 

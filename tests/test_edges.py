@@ -30,20 +30,23 @@ def test_daily_pairs_and_topics(spark):
         ("e2", "twitter", "retweet", 1, 2, 10, ["ai", "art"], ts, D),
         ("e3", "twitter", "retweet", 1, 2, 11, ["ai"], ts, D),
         ("e4", "twitter", "mention", 3, 2, None, None, ts, D),
+        ("e5", "twitter", "retweet", 1, 2, 11, ["ai"], ts + dt.timedelta(hours=1), D),
     ]
     engagements = spark.createDataFrame(rows, ENGAGEMENTS.schema)
     pairs = {
-        (r.actor_person_id, r.action): (r.reactions, r.contents)
+        (r.actor_person_id, r.action): (r.reactions, r.contents, r.crowd)
         for r in daily_pairs(engagements).collect()
     }
-    assert pairs == {(1, "retweet"): (3, 2), (3, "mention"): (1, 0)}
+    # The 8:00 hour holds 2 people (1 and 3), 9:00 only 1: person 1's least crowded hour is 9:00.
+    assert pairs == {(1, "retweet"): (4, 2, 1), (3, "mention"): (1, 0, 2)}
     topics = {r.topic: r.weight for r in daily_topics(engagements, NETWORKS).collect()}
-    # e1, e2 split 1.0 over two topics, e3 gives 1.0 to ai; e4 has no topics.
-    assert topics == pytest.approx({"ai": 2.0, "art": 1.0})
+    # e1, e2 split 1.0 over two topics, e3 and e5 give 1.0 to ai; e4 has no topics.
+    assert topics == pytest.approx({"ai": 3.0, "art": 1.0})
 
 
 def _pairs(spark, rows):
-    return spark.createDataFrame(rows, DAILY_PAIRS.schema)
+    """Daily pairs from (date, actor, target, network, action, reactions, contents[, crowd])."""
+    return spark.createDataFrame([(*r, None)[:8] for r in rows], DAILY_PAIRS.schema)
 
 
 def _trust(spark, people, trust=1.0, **others):
@@ -158,6 +161,32 @@ def test_burst_days_count_at_most_cap_times_the_median_day(spark):
     assert all(r.raw_given == pytest.approx(1.0) for r in bought)
     edges = {(r.src, r.dst): r.weight for r in engagement_edges(decayed, D, 1.0, 50.0).collect()}
     assert edges[(10, 2)] == pytest.approx(0.06 * math.log1p(1.0) * (1 + 1 / 50) ** -0.5)
+
+
+def test_a_crowded_hour_counts_at_most_crowd_cap_times_the_median_peak_hour(spark):
+    """Target 2 draws 2 fans a day at quiet hours (peak hour 1 person) for 4 days; on D the fans
+    come again and 100 accounts land in one hour. The day counts 6 of its 102 reactors (cap 3 x
+    the median day of 2); the burst's hour 8 of its 100 people (crowd floor 8 > 3 x the median
+    peak of 1), so a bought pair keeps 6/102 x 8/100 and a fan's pair of D 6/102. A pair whose
+    crowd is unknown (null: written before the column existed) loses only to the day cap."""
+    days = [D - dt.timedelta(days=k) for k in range(1, 5)]
+    steady = [(day, fan, 2, "twitter", "retweet", 1, 1, 1) for day in [*days, D] for fan in (1, 2)]
+    burst = [(D, 10 + k, 2, "twitter", "retweet", 1, 1, 100) for k in range(100)]
+    unknown = [(D, 5, 3, "twitter", "retweet", 1, 1, None)]
+    frame = _pairs(spark, steady + burst + unknown)
+    factors = {
+        (r.event_date, r.target_person_id): (r.burst_factor, r.allowed_crowd)
+        for r in burst_factors(frame, 3.0, 5.0, crowd_cap=3.0, crowd_floor=8.0).collect()
+    }
+    assert factors[(D, 2)] == pytest.approx((6 / 102, 8.0))
+    assert factors[(days[0], 2)] == pytest.approx((1.0, 8.0))
+    decayed = decayed_pair_networks(
+        frame, D, 90, 1e9, NETWORKS, burst_cap=3.0, burst_floor=5.0, crowd_cap=3.0, crowd_floor=8.0
+    )
+    raw = {(r.src, r.dst): r.raw for r in decayed.collect()}
+    assert raw[(10, 2)] == pytest.approx(6 / 102 * 8 / 100)
+    assert raw[(1, 2)] == pytest.approx(4 + 6 / 102)  # 4 quiet days in full, then D's share
+    assert raw[(5, 3)] == pytest.approx(1.0)
 
 
 def test_mutual_reactions_count_reciprocal_keep(spark):

@@ -366,6 +366,34 @@ def test_bursts_come_from_many_sellers_within_an_hour_once_a_week(
     assert (big.group_by("target").len()["len"] <= 2).all()  # weekly, over 8 days
 
 
+def test_organic_reactions_crowd_after_posts_and_bursts_crowd_far_more(
+    reactions: pl.DataFrame,
+) -> None:
+    """Organic reactions follow their post by a lag of hours: the reactions of a day to one post
+    span a few hours (spread evenly over the day, 5 of them would span about 16); a burst's
+    hour holds several times a normal day's peak hour."""
+    organic = reactions.filter(
+        (pl.col("actor_kind") == "normal") & (pl.col("target_kind") == "normal")
+    )
+    per_post = organic.group_by("content_id", "event_date").agg(
+        pl.len(), span=pl.col("event_ts").max() - pl.col("event_ts").min()
+    )
+    assert per_post.filter(pl.col("len") >= 5)["span"].median() < timedelta(hours=8)
+    cells = reactions.group_by(
+        "target", "target_kind", "event_date", pl.col("event_ts").dt.hour().alias("hour")
+    ).agg(pl.col("actor").n_unique().alias("crowd"))
+    days = cells.group_by("target", "target_kind", "event_date").agg(
+        pl.col("crowd").max().alias("peak")
+    )
+    typical = days.group_by("target", "target_kind").agg(
+        pl.col("peak").median().alias("median_peak"), pl.col("peak").max().alias("max_peak")
+    )
+    jump = (pl.col("max_peak") / pl.col("median_peak")).alias("jump")
+    normal = typical.filter(pl.col("target_kind") == "normal").select(jump)["jump"]
+    bursted = typical.filter(pl.col("target_kind") == "burst_customer").select(jump)["jump"]
+    assert bursted.median() > 3 * normal.quantile(0.99)
+
+
 def test_prolific_posters_get_more_reactions_per_reactor(
     lake: Path, reactions: pl.DataFrame
 ) -> None:

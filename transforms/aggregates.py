@@ -23,10 +23,24 @@ def action_weight(networks: dict[str, dict[str, float]]) -> Column:
     )
 
 
+def hour_crowds(engagements: DataFrame) -> DataFrame:
+    """event_date, target_person_id, hour -> crowd: distinct people reacting to the target in that
+    clock hour (UTC), over every network: a bought burst lands many accounts in one hour."""
+    return engagements.groupBy(
+        F.col("event_date"), F.col("target_person_id"), F.hour(F.col("event_ts")).alias("hour")
+    ).agg(F.countDistinct(F.col("actor_person_id")).alias("crowd"))
+
+
 def daily_pairs(engagements: DataFrame) -> DataFrame:
-    """Reactions per day, actor person, target person, network and action."""
+    """Reactions per day, actor person, target person, network and action, with the pair's
+    `crowd`: the least crowded hour it reacted in that day (hour_crowds), so a reactor who also
+    reacted at a quiet hour is not taken for part of a burst."""
+    with_hour = engagements.withColumn("hour", F.hour(F.col("event_ts")))
+    crowded = with_hour.join(
+        hour_crowds(engagements), on=["event_date", "target_person_id", "hour"], how="inner"
+    )
     return (
-        engagements.groupBy(
+        crowded.groupBy(
             F.col("event_date"),
             F.col("actor_person_id"),
             F.col("target_person_id"),
@@ -36,6 +50,7 @@ def daily_pairs(engagements: DataFrame) -> DataFrame:
         .agg(
             F.count(F.lit(1)).alias("reactions"),
             F.countDistinct(F.col("content_id")).alias("contents"),
+            F.min(F.col("crowd")).alias("crowd"),
         )
         .select(*[F.col(c) for c in DAILY_PAIRS.columns])
     )

@@ -15,8 +15,9 @@ Formulas (docs/SCORING.md has the why):
   quality, selectivity and the mutual factor;
 and the gaming defences:
 - bursts: a target's distinct reactors of one day count at most burst_cap times its median day
-  with reactions in the window (at least burst_floor): the day's pairs are scaled alike, and a
-  pair's strength by the share of its reactions kept;
+  with reactions in the window (at least burst_floor): the day's pairs are scaled alike; and the
+  people of one hour at most crowd_cap times its median peak hour (at least crowd_floor): the
+  pairs of a crowded hour are scaled again; a pair's strength by the share of its reactions kept;
 - pods: a pair's strength is scaled by 1 - (1 - reciprocal_keep) * min(R(a->t), R(t->a)) / R(a->t),
   so the mutual part of the pair counts reciprocal_keep.
 """
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from transforms.aggregates import action_weight
@@ -48,28 +49,52 @@ def decay_factor(score_date: dt.date, half_life_days: float):
     return F.pow(F.lit(2.0), -age_days.cast("double") / F.lit(float(half_life_days)))
 
 
-def burst_factors(daily_pairs: DataFrame, cap: float, floor: float) -> DataFrame:
-    """event_date, target_person_id -> burst_factor in (0, 1]: how much of that day counts.
+def burst_factors(
+    daily_pairs: DataFrame,
+    cap: float,
+    floor: float,
+    crowd_cap: float | None = None,
+    crowd_floor: float = 0.0,
+) -> DataFrame:
+    """event_date, target_person_id -> burst_factor in (0, 1]: how much of that day counts, and
+    (with crowd_cap) allowed_crowd: how many people one hour of that day counts at most.
 
     A day counts at most max(cap * median day, floor) distinct reactors, the median taken over
     the target's days with reactions in the input: a bought burst of 80 accounts on someone whom
     3 people a day react to counts like 6, and a viral day is spread too (scores should not jump
     overnight). Distinct reactors, not reactions: a burst is many accounts reacting once.
+    An hour counts at most max(crowd_cap * median peak hour, crowd_floor) people, the peak hour of
+    a day being its most crowded (daily_pairs.crowd): a burst lands within one hour, so its
+    accounts are damped again while the day's reactors at quiet hours are not (crowd_factor).
     """
     per_day = daily_pairs.groupBy(F.col("event_date"), F.col("target_person_id")).agg(
-        F.countDistinct(F.col("actor_person_id")).cast("double").alias("day_reactors")
+        F.countDistinct(F.col("actor_person_id")).cast("double").alias("day_reactors"),
+        F.max(F.col("crowd")).cast("double").alias("peak_crowd"),
     )
     typical = per_day.groupBy(F.col("target_person_id")).agg(
-        F.percentile_approx(F.col("day_reactors"), 0.5).alias("median_day")
+        F.percentile_approx(F.col("day_reactors"), 0.5).alias("median_day"),
+        F.percentile_approx(F.col("peak_crowd"), 0.5).alias("median_peak"),
     )
     allowed = F.greatest(F.lit(float(cap)) * F.col("median_day"), F.lit(float(floor)))
+    factor = (
+        F.when(F.col("day_reactors") > allowed, allowed / F.col("day_reactors"))
+        .otherwise(F.lit(1.0))
+        .alias("burst_factor")
+    )
+    crowd = F.greatest(F.lit(float(crowd_cap or 0.0)) * F.col("median_peak"), F.lit(crowd_floor))
     return per_day.join(typical, on="target_person_id", how="inner").select(
         F.col("event_date"),
         F.col("target_person_id"),
-        F.when(F.col("day_reactors") > allowed, allowed / F.col("day_reactors"))
-        .otherwise(F.lit(1.0))
-        .alias("burst_factor"),
+        factor,
+        *([crowd.alias("allowed_crowd")] if crowd_cap is not None else []),
     )
+
+
+def crowd_factor() -> Column:
+    """A pair-day's share kept by the hour cap: allowed_crowd / crowd when its least crowded hour
+    holds more people than allowed (burst_factors), else 1 (also when the crowd is unknown)."""
+    over = F.col("crowd").isNotNull() & (F.col("crowd") > F.col("allowed_crowd"))
+    return F.when(over, F.col("allowed_crowd") / F.col("crowd")).otherwise(F.lit(1.0))
 
 
 def decayed_pair_networks(
@@ -80,20 +105,24 @@ def decayed_pair_networks(
     networks: dict[str, dict[str, float]],
     burst_cap: float | None = None,
     burst_floor: float = 0.0,
+    crowd_cap: float | None = None,
+    crowd_floor: float = 0.0,
 ) -> DataFrame:
     """actor, target, network -> decayed weighted reactions `raw` and decayed reaction count,
-    each day's pairs first scaled by its burst factor (when burst_cap is given), and `raw_given`,
-    the decayed weighted reactions before that scaling."""
+    each day's pairs first scaled by its burst factor (when burst_cap is given) and their hour's
+    crowd factor (when crowd_cap is given too), and `raw_given`, the decayed weighted reactions
+    before that scaling."""
     first_day = score_date - dt.timedelta(days=window_days - 1)
     in_window = daily_pairs.where(
         (F.col("event_date") >= F.lit(first_day)) & (F.col("event_date") <= F.lit(score_date))
     )
     in_window = in_window.withColumn("given", F.col("reactions").cast("double"))
     if burst_cap is not None:
-        factors = burst_factors(in_window, burst_cap, burst_floor)
+        factors = burst_factors(in_window, burst_cap, burst_floor, crowd_cap, crowd_floor)
+        kept = F.col("burst_factor") * (crowd_factor() if crowd_cap is not None else F.lit(1.0))
         in_window = in_window.join(
             factors, on=["event_date", "target_person_id"], how="inner"
-        ).withColumn("reactions", F.col("reactions") * F.col("burst_factor"))
+        ).withColumn("reactions", F.col("reactions") * kept)
     decay = decay_factor(score_date, half_life_days)
     weight = action_weight(networks)
     return in_window.groupBy(

@@ -112,6 +112,9 @@ DAILY_PAIRS = TableSpec(
         ("action", _STR),
         ("reactions", _LONG),
         ("contents", _LONG),
+        # Distinct people reacting to the target in the least crowded hour of the pair's
+        # reactions that day (transforms/aggregates.py): what the burst defence reads.
+        ("crowd", _LONG),
     ),
     ("event_date",),
 )

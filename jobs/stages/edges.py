@@ -26,6 +26,8 @@ def run(ctx: RunContext) -> StageReport:
         cfg.networks,
         burst_cap=cfg.edges.burst_cap,
         burst_floor=cfg.edges.burst_floor,
+        crowd_cap=cfg.edges.crowd_cap,
+        crowd_floor=cfg.edges.crowd_floor,
     )
     pairs = edges.discount_reciprocal(decayed, cfg.edges.reciprocal_keep).persist()
     try:
