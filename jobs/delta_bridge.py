@@ -38,6 +38,7 @@ from pyspark.sql import functions as F
 
 # `commit` is called through this module's namespace: tests patch jobs.delta_bridge.commit.
 from jobs.delta_log import (
+    add_missing_columns,
     commit,
     committed_version,
     hive_partition,
@@ -126,6 +127,10 @@ class BridgeEngine:
 
     def write(self, spec: TableSpec, path: str, df: DataFrame, mode: WriteMode) -> int:
         return self._commit_files(spec, path, df, mode)
+
+    def add_columns(self, spec: TableSpec, path: str) -> list[str]:
+        table = self._load(path)
+        return [] if table is None else add_missing_columns(table, spec)
 
     def replace_partitions(
         self, spec: TableSpec, path: str, df: DataFrame, values: dict[str, list[Any]]

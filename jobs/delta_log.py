@@ -114,6 +114,21 @@ def commit(
         raise TableError(f"{local}: delta-rs refused the commit: {exc}") from exc
 
 
+def add_missing_columns(table: DeltaTable, spec: TableSpec) -> list[str]:
+    """Add the spec's columns the table lacks (nullable, a metadata-only commit); their names.
+
+    delta-rs keeps the table's schema when it commits our files, so without this a column added
+    to a spec would be in the new Parquet files but invisible to every other reader."""
+    present = {field.name for field in table.schema().fields}
+    missing = [f for f in delta_schema(spec).fields if f.name not in present]
+    if missing:
+        try:
+            table.alter.add_columns(missing)
+        except DeltaError as exc:
+            raise TableError(f"{spec.name}: delta-rs refused to add columns: {exc}") from exc
+    return [f.name for f in missing]
+
+
 def committed_version(local: str, token: str) -> int:
     """Version of our commit (tagged with token), not of whatever committed right after it."""
     table = DeltaTable(local)

@@ -59,17 +59,24 @@ log = logging.getLogger(__name__)
 def conform(df: DataFrame, spec: TableSpec, *, strict: bool = True) -> DataFrame:
     """Select the spec's columns, in order, cast to the spec's types.
 
-    strict (writes): extra columns are an error too, because a silently dropped column is usually a
-    renamed one. Reads are lenient so that a table with added columns still reads as the spec says.
+    strict (writes): missing and extra columns are errors, because a silently dropped column is
+    usually a renamed one. Reads are lenient both ways: a table with columns the spec does not
+    know still reads as the spec says, and a version written before a column was added to the
+    spec reads it as null (what Delta itself gives for rows older than an added column).
     """
     present = set(df.columns)
     missing = [c for c in spec.columns if c not in present]
-    if missing:
+    if strict and missing:
         raise TableError(f"{spec.name}: missing column(s) {', '.join(missing)}")
     extra = [c for c in df.columns if c not in spec.columns]
     if strict and extra:
         raise TableError(f"{spec.name}: unknown column(s) {', '.join(extra)}")
-    return df.select([df[f.name].cast(f.dataType).alias(f.name) for f in spec.schema.fields])
+    return df.select(
+        [
+            (df[f.name] if f.name in present else F.lit(None)).cast(f.dataType).alias(f.name)
+            for f in spec.schema.fields
+        ]
+    )
 
 
 def value_list(values: Sequence[Any], what: str) -> list[Any]:
@@ -107,6 +114,7 @@ class Lake:
         else:
             raise TableError(f"unknown table engine {engine!r} (auto, native or bridge)")
         self.engine: str = engine
+        self._evolved: set[str] = set()  # tables whose columns were checked against their spec
         log.info("tables under %s use the %s engine", self.root, engine)
 
     def spec(self, name: str) -> TableSpec:
@@ -136,13 +144,25 @@ class Lake:
         """Create the empty table if absent (idempotent); its current version."""
         return self._impl.create(self.spec(name), self.path(name))
 
-    def append(self, name: str, df: DataFrame) -> int:
+    def _writable(self, name: str) -> TableSpec:
+        """The spec, once the table has every column of it: columns added to a spec since the
+        table was created are added to the table (nullable, metadata only) before its first
+        write by this Lake, so old rows read them as null and every reader sees the new ones."""
         spec = self.spec(name)
+        if name not in self._evolved:
+            added = self._impl.add_columns(spec, self.path(name))
+            if added:
+                log.warning("%s: added column(s) %s to the table", name, ", ".join(added))
+            self._evolved.add(name)
+        return spec
+
+    def append(self, name: str, df: DataFrame) -> int:
+        spec = self._writable(name)
         return self._impl.write(spec, self.path(name), conform(df, spec), "append")
 
     def overwrite(self, name: str, df: DataFrame) -> int:
         """Replace the whole content in one commit (older versions stay readable)."""
-        spec = self.spec(name)
+        spec = self._writable(name)
         return self._impl.write(spec, self.path(name), conform(df, spec), "overwrite")
 
     def replace_partitions(
@@ -153,7 +173,7 @@ class Lake:
         Reruns of a day are idempotent this way. Rows of df outside those partitions raise
         PartitionMismatchError before anything is committed; an empty df removes the partitions.
         """
-        spec = self.spec(name)
+        spec = self._writable(name)
         if not values:
             raise TableError(f"{name}: replace_partitions needs at least one partition column")
         wrong = [key for key in values if key not in spec.partition_by]
@@ -176,7 +196,7 @@ class Lake:
 
         Returns the new version, or None when no row matched (or the table does not exist).
         """
-        spec = self.spec(name)
+        spec = self._writable(name)
         if column not in spec.columns:
             raise TableError(f"{name}: unknown column {column!r}")
         vals = value_list(values, f"{name}.{column}")
@@ -188,7 +208,7 @@ class Lake:
         """Remove the rows where `condition` holds, in one commit (erasure; a null condition
         counts as false: such rows are kept). The new version, or None when no row matched (or
         the table does not exist): a rerun commits nothing."""
-        spec = self.spec(name)
+        spec = self._writable(name)
         if not self.exists(name):
             return None
         return self._impl.delete_rows(spec, self.path(name), F.coalesce(condition, F.lit(False)))

@@ -299,6 +299,37 @@ def test_columns_are_conformed_to_the_spec(spark: SparkSession, lake: Lake) -> N
     assert lake.read("scores").schema == SCORES.schema
 
 
+def _grow(monkeypatch: pytest.MonkeyPatch, lake: Lake, spark: SparkSession) -> None:
+    """Write a `notes` table, then add a column to its spec, as a new release would."""
+    old = T.StructType([T.StructField("day", T.DateType()), T.StructField("n", T.LongType())])
+    monkeypatch.setitem(TABLES, "notes", TableSpec("notes", old, ("day",)))
+    lake.append("notes", spark.createDataFrame([(D1, 1)], old))
+    grown = T.StructType([*old.fields, T.StructField("tag", T.StringType())])
+    monkeypatch.setitem(TABLES, "notes", TableSpec("notes", grown, ("day",)))
+
+
+def test_a_column_added_to_a_spec_is_added_to_the_table(
+    spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Old rows read the new column as null (in Spark and in every other reader); the first write
+    adds it to the table's schema in a metadata-only commit, then writes its values."""
+    lake = Lake(spark, str(tmp_path / "lake"), engine="bridge")
+    _grow(monkeypatch, lake, spark)
+    assert rows(lake.read("notes")) == [(D1, 1, None)]  # before any write: null, no commit
+    assert lake.version("notes") == 0
+    later = Lake(spark, lake.root, engine="bridge")  # a new run, with the new release
+    assert later.replace_partitions(
+        "notes", spark.createDataFrame([(D2, 2, "x")], TABLES["notes"].schema), {"day": [D2]}
+    ) == 2  # version 1 added the column, version 2 holds the rows
+    table = deltalake.DeltaTable(lake.path("notes"))
+    assert [f.name for f in table.schema().fields] == ["day", "n", "tag"]
+    assert {h["version"]: h["operation"] for h in table.history()}[1] == "ADD COLUMN"
+    read = pl.read_delta(lake.path("notes")).sort("day")
+    assert read.select("n", "tag").rows() == [(1, None), (2, "x")]
+    assert rows(later.read("notes")) == [(D1, 1, None), (D2, 2, "x")]
+    assert rows(later.read("notes", version=0)) == [(D1, 1, None)]  # time travel too
+
+
 def test_engine_selection_and_paths(
     spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -344,6 +375,17 @@ def test_native_engine(spark: SparkSession, native: Lake) -> None:
     assert native.delete_where("scores", "person_id", [3]) is None
     assert native.read("scores").count() == 0 and native.read("scores", version=1).count() == 2
     assert native.read("scores").schema == SCORES.schema
+
+
+@pytest.mark.delta_jars
+def test_native_engine_adds_a_column_added_to_a_spec(
+    spark: SparkSession, native: Lake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _grow(monkeypatch, native, spark)
+    later = Lake(spark, native.root, engine="native")
+    later.append("notes", spark.createDataFrame([(D2, 2, "x")], TABLES["notes"].schema))
+    assert rows(later.read("notes")) == [(D1, 1, None), (D2, 2, "x")]
+    assert pl.read_delta(native.path("notes"))["tag"].to_list().count("x") == 1
 
 
 @pytest.mark.delta_jars
