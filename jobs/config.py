@@ -2,8 +2,9 @@
 
 `conf/base.yaml` holds every default. Overlays and `--set` may only change keys that exist there
 (free-form maps such as `networks` and `spark.conf` may gain entries); anything else fails with a
-`ConfigError` that names the key. This module holds the settings' dataclasses with their value
-checks and the YAML merging; jobs/typed_tree.py turns the merged tree into those dataclasses.
+`ConfigError` that names the key. This module holds the infrastructure sections and the YAML
+merging, jobs/model_config.py the scoring model's sections; jobs/typed_tree.py turns the merged
+tree into those dataclasses.
 """
 
 from __future__ import annotations
@@ -19,8 +20,34 @@ from typing import Any
 
 import yaml
 
+from jobs.model_config import (
+    PROPAGATION_ENGINES,
+    CalibrationConfig,
+    EdgesConfig,
+    EndorsementsConfig,
+    PriorConfig,
+    PropagationConfig,
+    ScoreConfig,
+    one_of,
+    positive,
+)
 from jobs.typed_tree import NOT_IN_TREE, ConfigError, build
-from transforms.scoring import COMPONENTS as SCORE_COMPONENTS
+
+__all__ = [
+    "BASE_CONF",
+    "CONF_DIR",
+    "PROPAGATION_ENGINES",
+    "CalibrationConfig",
+    "ConfigError",
+    "EdgesConfig",
+    "EndorsementsConfig",
+    "PriorConfig",
+    "PropagationConfig",
+    "ScoreConfig",
+    "SwayConfig",
+    "from_tree",
+    "load_config",
+]
 
 
 def _conf_dir() -> Path:
@@ -43,7 +70,7 @@ class LakeConfig:
     engine: str
 
     def __post_init__(self) -> None:
-        _one_of("lake.engine", self.engine, ("auto", "native", "bridge"))
+        one_of("lake.engine", self.engine, ("auto", "native", "bridge"))
 
 
 @dataclass(frozen=True)
@@ -56,7 +83,7 @@ class SparkConfig:
     conf: dict[str, str]
 
     def __post_init__(self) -> None:
-        _positive("spark.shuffle_partitions", self.shuffle_partitions)
+        positive("spark.shuffle_partitions", self.shuffle_partitions)
 
 
 @dataclass(frozen=True)
@@ -73,130 +100,9 @@ class WindowConfig:
     backfill_chunk_days: int
 
     def __post_init__(self) -> None:
-        _positive("window.days", self.days)
-        _positive("window.half_life_days", self.half_life_days)
-        _positive("window.backfill_chunk_days", self.backfill_chunk_days)
-
-
-@dataclass(frozen=True)
-class EdgesConfig:
-    pair_unit: float
-    selectivity_scale: float
-    selectivity_power: float
-    reciprocal_keep: float
-    burst_cap: float
-    burst_floor: float
-    crowd_cap: float
-    crowd_floor: float
-    trusted_reactor: float
-
-    def __post_init__(self) -> None:
-        _positive("edges.pair_unit", self.pair_unit)
-        _positive("edges.selectivity_scale", self.selectivity_scale)
-        if self.selectivity_power < 0:
-            raise ConfigError(f"edges.selectivity_power must be >= 0, got {self.selectivity_power}")
-        if not 0.0 <= self.reciprocal_keep <= 1.0:
-            raise ConfigError(
-                f"edges.reciprocal_keep must lie in [0, 1], got {self.reciprocal_keep}"
-            )
-        _positive("edges.burst_cap", self.burst_cap)
-        _positive("edges.burst_floor", self.burst_floor)
-        _positive("edges.crowd_cap", self.crowd_cap)
-        _positive("edges.crowd_floor", self.crowd_floor)
-        _positive("edges.trusted_reactor", self.trusted_reactor)
-
-
-@dataclass(frozen=True)
-class EndorsementsConfig:
-    network: str
-    action: str
-    per_giver_per_day: int
-    repeat_days: int
-
-    def __post_init__(self) -> None:
-        _positive("endorsements.per_giver_per_day", self.per_giver_per_day)
-        _positive("endorsements.repeat_days", self.repeat_days)
-
-
-@dataclass(frozen=True)
-class PriorConfig:
-    account_age_full_days: float
-    verified_boost: float
-    follow_spam_ratio: float
-    follow_spam_min_following: int
-    follow_spam_factor: float
-    young_account_days: float
-    young_account_factor: float
-
-    def __post_init__(self) -> None:
-        _positive("prior.account_age_full_days", self.account_age_full_days)
-        _positive("prior.verified_boost", self.verified_boost)
-        _positive("prior.follow_spam_factor", self.follow_spam_factor)
-        _positive("prior.young_account_factor", self.young_account_factor)
-
-
-PROPAGATION_ENGINES = ("auto", "blocked", "reference", "single")
-
-
-@dataclass(frozen=True)
-class PropagationConfig:
-    engine: str
-    single_max_edges: int
-    blocks: int | None
-    alpha: float
-    tol: float
-    max_iter: int
-    checkpoint_every: int
-    warm_start: bool
-
-    def __post_init__(self) -> None:
-        _one_of("propagation.engine", self.engine, PROPAGATION_ENGINES)
-        if self.single_max_edges < 0:
-            raise ConfigError(
-                f"propagation.single_max_edges must be >= 0, got {self.single_max_edges}"
-            )
-        if self.blocks is not None:
-            _positive("propagation.blocks", self.blocks)
-        if not 0.0 < self.alpha < 1.0:
-            raise ConfigError(f"propagation.alpha must lie in (0, 1), got {self.alpha}")
-        _positive("propagation.tol", self.tol)
-        _positive("propagation.max_iter", self.max_iter)
-        _positive("propagation.checkpoint_every", self.checkpoint_every)
-
-
-@dataclass(frozen=True)
-class ScoreConfig:
-    weights: dict[str, float]
-    followers_per_reactor: float
-    top_engagers: int
-    top_topics: int
-    min_reaction_signal: float
-
-    def __post_init__(self) -> None:
-        expected = set(SCORE_COMPONENTS)  # the terms of the raw score
-        if set(self.weights) != expected:
-            raise ConfigError(f"score.weights must have exactly the keys {sorted(expected)}")
-        _positive("score.followers_per_reactor", self.followers_per_reactor)
-        _positive("score.top_engagers", self.top_engagers)
-
-
-@dataclass(frozen=True)
-class CalibrationConfig:
-    raw_knots: list[float]
-    score_knots: list[float]
-    target_quantiles: list[list[float]]
-    tail_scale: float
-    max_score: float
-
-    def __post_init__(self) -> None:
-        if len(self.raw_knots) != len(self.score_knots):
-            raise ConfigError("calibration.raw_knots and calibration.score_knots differ in length")
-        if any(b <= a for a, b in zip(self.raw_knots, self.raw_knots[1:], strict=False)):
-            raise ConfigError("calibration.raw_knots must increase strictly")
-        if any(len(pair) != 2 for pair in self.target_quantiles):
-            raise ConfigError("calibration.target_quantiles must be [quantile, score] pairs")
-        if not 0 < self.max_score < 100:
-            raise ConfigError("calibration.max_score must lie in (0, 100)")
+        positive("window.days", self.days)
+        positive("window.half_life_days", self.half_life_days)
+        positive("window.backfill_chunk_days", self.backfill_chunk_days)
 
 
 @dataclass(frozen=True)
@@ -297,13 +203,3 @@ def _merge(base: dict[str, Any], overlay: dict[str, Any], prefix: str, source: s
             _merge(base[key], value, f"{path}.", source)
         else:
             base[key] = copy.deepcopy(value)
-
-
-def _one_of(key: str, value: str, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise ConfigError(f"{key} must be one of {list(allowed)}, got {value!r}")
-
-
-def _positive(key: str, value: float) -> None:
-    if value <= 0:
-        raise ConfigError(f"{key} must be > 0, got {value}")

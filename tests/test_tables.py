@@ -318,9 +318,12 @@ def test_a_column_added_to_a_spec_is_added_to_the_table(
     assert rows(lake.read("notes")) == [(D1, 1, None)]  # before any write: null, no commit
     assert lake.version("notes") == 0
     later = Lake(spark, lake.root, engine="bridge")  # a new run, with the new release
-    assert later.replace_partitions(
-        "notes", spark.createDataFrame([(D2, 2, "x")], TABLES["notes"].schema), {"day": [D2]}
-    ) == 2  # version 1 added the column, version 2 holds the rows
+    assert (
+        later.replace_partitions(
+            "notes", spark.createDataFrame([(D2, 2, "x")], TABLES["notes"].schema), {"day": [D2]}
+        )
+        == 2
+    )  # version 1 added the column, version 2 holds the rows
     table = deltalake.DeltaTable(lake.path("notes"))
     assert [f.name for f in table.schema().fields] == ["day", "n", "tag"]
     assert {h["version"]: h["operation"] for h in table.history()}[1] == "ADD COLUMN"

@@ -1,0 +1,140 @@
+"""The scoring model's config sections (edges, endorsements, prior, propagation, score,
+calibration) with their value checks; jobs/config.py assembles them into SwayConfig."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jobs.typed_tree import ConfigError
+from transforms.scoring import COMPONENTS as SCORE_COMPONENTS
+
+
+def one_of(key: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ConfigError(f"{key} must be one of {list(allowed)}, got {value!r}")
+
+
+def positive(key: str, value: float) -> None:
+    if value <= 0:
+        raise ConfigError(f"{key} must be > 0, got {value}")
+
+
+@dataclass(frozen=True)
+class EdgesConfig:
+    pair_unit: float
+    selectivity_scale: float
+    selectivity_power: float
+    reciprocal_keep: float
+    burst_cap: float
+    burst_floor: float
+    crowd_cap: float
+    crowd_floor: float
+    trusted_reactor: float
+
+    def __post_init__(self) -> None:
+        positive("edges.pair_unit", self.pair_unit)
+        positive("edges.selectivity_scale", self.selectivity_scale)
+        if self.selectivity_power < 0:
+            raise ConfigError(f"edges.selectivity_power must be >= 0, got {self.selectivity_power}")
+        if not 0.0 <= self.reciprocal_keep <= 1.0:
+            raise ConfigError(
+                f"edges.reciprocal_keep must lie in [0, 1], got {self.reciprocal_keep}"
+            )
+        positive("edges.burst_cap", self.burst_cap)
+        positive("edges.burst_floor", self.burst_floor)
+        positive("edges.crowd_cap", self.crowd_cap)
+        positive("edges.crowd_floor", self.crowd_floor)
+        positive("edges.trusted_reactor", self.trusted_reactor)
+
+
+@dataclass(frozen=True)
+class EndorsementsConfig:
+    network: str
+    action: str
+    per_giver_per_day: int
+    repeat_days: int
+
+    def __post_init__(self) -> None:
+        positive("endorsements.per_giver_per_day", self.per_giver_per_day)
+        positive("endorsements.repeat_days", self.repeat_days)
+
+
+@dataclass(frozen=True)
+class PriorConfig:
+    account_age_full_days: float
+    verified_boost: float
+    follow_spam_ratio: float
+    follow_spam_min_following: int
+    follow_spam_factor: float
+    young_account_days: float
+    young_account_factor: float
+
+    def __post_init__(self) -> None:
+        positive("prior.account_age_full_days", self.account_age_full_days)
+        positive("prior.verified_boost", self.verified_boost)
+        positive("prior.follow_spam_factor", self.follow_spam_factor)
+        positive("prior.young_account_factor", self.young_account_factor)
+
+
+PROPAGATION_ENGINES = ("auto", "blocked", "reference", "single")
+
+
+@dataclass(frozen=True)
+class PropagationConfig:
+    engine: str
+    single_max_edges: int
+    blocks: int | None
+    alpha: float
+    tol: float
+    max_iter: int
+    checkpoint_every: int
+    warm_start: bool
+
+    def __post_init__(self) -> None:
+        one_of("propagation.engine", self.engine, PROPAGATION_ENGINES)
+        if self.single_max_edges < 0:
+            raise ConfigError(
+                f"propagation.single_max_edges must be >= 0, got {self.single_max_edges}"
+            )
+        if self.blocks is not None:
+            positive("propagation.blocks", self.blocks)
+        if not 0.0 < self.alpha < 1.0:
+            raise ConfigError(f"propagation.alpha must lie in (0, 1), got {self.alpha}")
+        positive("propagation.tol", self.tol)
+        positive("propagation.max_iter", self.max_iter)
+        positive("propagation.checkpoint_every", self.checkpoint_every)
+
+
+@dataclass(frozen=True)
+class ScoreConfig:
+    weights: dict[str, float]
+    followers_per_reactor: float
+    top_engagers: int
+    top_topics: int
+    min_reaction_signal: float
+
+    def __post_init__(self) -> None:
+        expected = set(SCORE_COMPONENTS)  # the terms of the raw score
+        if set(self.weights) != expected:
+            raise ConfigError(f"score.weights must have exactly the keys {sorted(expected)}")
+        positive("score.followers_per_reactor", self.followers_per_reactor)
+        positive("score.top_engagers", self.top_engagers)
+
+
+@dataclass(frozen=True)
+class CalibrationConfig:
+    raw_knots: list[float]
+    score_knots: list[float]
+    target_quantiles: list[list[float]]
+    tail_scale: float
+    max_score: float
+
+    def __post_init__(self) -> None:
+        if len(self.raw_knots) != len(self.score_knots):
+            raise ConfigError("calibration.raw_knots and calibration.score_knots differ in length")
+        if any(b <= a for a, b in zip(self.raw_knots, self.raw_knots[1:], strict=False)):
+            raise ConfigError("calibration.raw_knots must increase strictly")
+        if any(len(pair) != 2 for pair in self.target_quantiles):
+            raise ConfigError("calibration.target_quantiles must be [quantile, score] pairs")
+        if not 0 < self.max_score < 100:
+            raise ConfigError("calibration.max_score must lie in (0, 100)")
