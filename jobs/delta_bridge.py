@@ -102,6 +102,12 @@ class BridgeEngine:
         table = self._load(path, version)
         if table is None:
             raise TableNotFoundError(f"no Delta table {spec.name!r} at {path}")
+        # The scan reads the files with the spec's schema, where a missing column would be null:
+        # only the spec's `added` columns may be missing from the table (as in Lake.read's conform).
+        present = {field.name for field in table.schema().fields}
+        missing = [c for c in spec.columns if c not in present and c not in spec.added]
+        if missing:
+            raise TableError(f"{spec.name}: missing column(s) {', '.join(missing)}")
         return self._scan(spec, local_path(path), table.file_uris())
 
     def _scan(

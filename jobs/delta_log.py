@@ -115,16 +115,22 @@ def commit(
 
 
 def add_missing_columns(table: DeltaTable, spec: TableSpec) -> list[str]:
-    """Add the spec's columns the table lacks (nullable, a metadata-only commit); their names.
+    """Add the spec's `added` columns the table lacks (nullable, a metadata-only commit); their
+    names.
 
     delta-rs keeps the table's schema when it commits our files, so without this a column added
     to a spec would be in the new Parquet files but invisible to every other reader."""
     present = {field.name for field in table.schema().fields}
-    missing = [f for f in delta_schema(spec).fields if f.name not in present]
+    missing = [
+        f for f in delta_schema(spec).fields if f.name in spec.added and f.name not in present
+    ]
     if missing:
         try:
             table.alter.add_columns(missing)
         except DeltaError as exc:
+            table.update_incremental()  # added meanwhile by a concurrent writer: just as good
+            if {f.name for f in table.schema().fields} >= {f.name for f in missing}:
+                return []
             raise TableError(f"{spec.name}: delta-rs refused to add columns: {exc}") from exc
     return [f.name for f in missing]
 

@@ -164,12 +164,12 @@ class NativeEngine:
         return None
 
     def add_columns(self, spec: TableSpec, path: str) -> list[str]:
-        """Add the spec's columns the table lacks (nullable, a metadata-only commit); their names.
-        UNTESTED here (no Delta JARs offline)."""
+        """Add the spec's `added` columns the table lacks (nullable, a metadata-only commit); their
+        names. UNTESTED here (no Delta JARs offline)."""
         if not self.exists(path):
             return []
         present = set(self._table(path).toDF().columns)
-        missing = [f for f in spec.schema.fields if f.name not in present]
+        missing = [f for f in spec.schema.fields if f.name in spec.added and f.name not in present]
         if missing:
             columns = ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in missing)
             with _native_errors(path):

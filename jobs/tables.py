@@ -60,13 +60,14 @@ def conform(df: DataFrame, spec: TableSpec, *, strict: bool = True) -> DataFrame
     """Select the spec's columns, in order, cast to the spec's types.
 
     strict (writes): missing and extra columns are errors, because a silently dropped column is
-    usually a renamed one. Reads are lenient both ways: a table with columns the spec does not
-    know still reads as the spec says, and a version written before a column was added to the
-    spec reads it as null (what Delta itself gives for rows older than an added column).
+    usually a renamed one. Reads are lenient with extra columns (a table with columns the spec
+    does not know still reads as the spec says) and with the spec's `added` columns: rows and
+    versions written before a column was added read it as null, as Delta itself gives them.
     """
     present = set(df.columns)
-    missing = [c for c in spec.columns if c not in present]
-    if strict and missing:
+    fillable = () if strict else spec.added
+    missing = [c for c in spec.columns if c not in present and c not in fillable]
+    if missing:
         raise TableError(f"{spec.name}: missing column(s) {', '.join(missing)}")
     extra = [c for c in df.columns if c not in spec.columns]
     if strict and extra:
@@ -144,26 +145,32 @@ class Lake:
         """Create the empty table if absent (idempotent); its current version."""
         return self._impl.create(self.spec(name), self.path(name))
 
-    def _writable(self, name: str) -> TableSpec:
-        """The spec, once the table has every column of it: columns added to a spec since the
-        table was created are added to the table (nullable, metadata only) before its first
-        write by this Lake, so old rows read them as null and every reader sees the new ones."""
+    def _add_columns(self, name: str) -> None:
+        """Give an existing table the spec's `added` columns it lacks (nullable, a metadata-only
+        commit), once per Lake, right before the first commit of rows: older rows read them as
+        null and every reader sees the new ones. A write that fails Lake's own checks commits
+        nothing; one the engine refuses after staging its files (PartitionMismatchError) may
+        leave the columns added, which changes no row."""
         spec = self.spec(name)
-        if name not in self._evolved:
-            added = self._impl.add_columns(spec, self.path(name))
-            if added:
-                log.warning("%s: added column(s) %s to the table", name, ", ".join(added))
-            self._evolved.add(name)
-        return spec
+        if name in self._evolved or not spec.added:
+            return
+        added = self._impl.add_columns(spec, self.path(name))
+        if added:
+            log.warning("%s: added column(s) %s to the table", name, ", ".join(added))
+        self._evolved.add(name)
 
     def append(self, name: str, df: DataFrame) -> int:
-        spec = self._writable(name)
-        return self._impl.write(spec, self.path(name), conform(df, spec), "append")
+        spec = self.spec(name)
+        data = conform(df, spec)
+        self._add_columns(name)
+        return self._impl.write(spec, self.path(name), data, "append")
 
     def overwrite(self, name: str, df: DataFrame) -> int:
         """Replace the whole content in one commit (older versions stay readable)."""
-        spec = self._writable(name)
-        return self._impl.write(spec, self.path(name), conform(df, spec), "overwrite")
+        spec = self.spec(name)
+        data = conform(df, spec)
+        self._add_columns(name)
+        return self._impl.write(spec, self.path(name), data, "overwrite")
 
     def replace_partitions(
         self, name: str, df: DataFrame, values: Mapping[str, Sequence[Any]]
@@ -173,7 +180,7 @@ class Lake:
         Reruns of a day are idempotent this way. Rows of df outside those partitions raise
         PartitionMismatchError before anything is committed; an empty df removes the partitions.
         """
-        spec = self._writable(name)
+        spec = self.spec(name)
         if not values:
             raise TableError(f"{name}: replace_partitions needs at least one partition column")
         wrong = [key for key in values if key not in spec.partition_by]
@@ -189,6 +196,7 @@ class Lake:
             if not data.isEmpty():
                 raise PartitionMismatchError(f"{name}: rows given but no partition to replace")
             return self.create(name)
+        self._add_columns(name)
         return self._impl.replace_partitions(spec, self.path(name), data, lists)
 
     def delete_where(self, name: str, column: str, values: Sequence[Any]) -> int | None:
@@ -196,7 +204,7 @@ class Lake:
 
         Returns the new version, or None when no row matched (or the table does not exist).
         """
-        spec = self._writable(name)
+        spec = self.spec(name)
         if column not in spec.columns:
             raise TableError(f"{name}: unknown column {column!r}")
         vals = value_list(values, f"{name}.{column}")
@@ -208,7 +216,7 @@ class Lake:
         """Remove the rows where `condition` holds, in one commit (erasure; a null condition
         counts as false: such rows are kept). The new version, or None when no row matched (or
         the table does not exist): a rerun commits nothing."""
-        spec = self._writable(name)
+        spec = self.spec(name)
         if not self.exists(name):
             return None
         return self._impl.delete_rows(spec, self.path(name), F.coalesce(condition, F.lit(False)))

@@ -42,18 +42,26 @@ _POST_P = np.outer([0.8, 0.15, 0.05], _POST_OF_DAY[::-1]).ravel()
 
 
 def _reaction_time(
-    burst_hour: np.ndarray, in_hour: np.ndarray, in_day: np.ndarray, post_hash: np.ndarray
+    burst_hour: np.ndarray,
+    in_hour: np.ndarray,
+    in_day: np.ndarray,
+    post_hash: np.ndarray,
+    same_day: np.ndarray,
 ) -> np.ndarray:
     """Microseconds into the day of each reaction.
 
     Farm and burst reactions fall within their hour. The others follow their post: it went out at
-    an hour of the day drawn from its hash, and reactions come an exponential lag after it
-    (mean REACTION_LAG_HOURS, wrapping past midnight), so a person's organic reactions crowd
-    into the hours after their posts, as on real networks, rather than spreading evenly.
+    an hour of the day drawn from its hash, and reactions come an exponential lag after it (mean
+    REACTION_LAG_HOURS), so a person's organic reactions crowd into the hours after their posts,
+    as on real networks, rather than spreading evenly. A post of the same day is reacted to before
+    midnight (the lag is cut off there); one of an earlier day at its hour plus the lag, wrapped.
     """
     post_hour = ((post_hash >> np.uint64(8)) % np.uint64(24)).astype(np.int64)
-    lag = -np.log1p(-in_day / US_PER_DAY) * REACTION_LAG_HOURS * US_PER_HOUR
-    organic = (post_hour * US_PER_HOUR + lag.astype(np.int64)) % US_PER_DAY
+    mean = REACTION_LAG_HOURS * US_PER_HOUR
+    left = US_PER_DAY - post_hour * US_PER_HOUR  # time from the post to midnight
+    reach = np.where(same_day, -np.expm1(-left / mean), 1.0)  # the lag's CDF at midnight
+    lag = (-np.log1p(-(in_day / US_PER_DAY) * reach) * mean).astype(np.int64)
+    organic = (post_hour * US_PER_HOUR + np.minimum(lag, US_PER_DAY - 1)) % US_PER_DAY
     return np.where(burst_hour >= 0, burst_hour * US_PER_HOUR + in_hour, organic)
 
 
@@ -137,7 +145,7 @@ def day_events(world: World, seed: int, day: date, networks: dict[str, list[str]
     gaming_rng = np.random.default_rng([seed, 6, daynum])
     gamed_actor, gamed_target, hour = gaming_day(world.gaming, gaming_rng, daynum)
     gamed_actions = draw_actions(gaming_rng, world.account_net[gamed_target], networks)
-    # Spray likers' reactions (scripts/sample_spray.py), their own stream too; spread over the day.
+    # Spray likers' reactions (scripts/sample_spray.py), their own stream too.
     spray_rng = np.random.default_rng([seed, 7, daynum])
     sprayed = [spray_day(world.spray, g.accounts, g.cw_posts, spray_rng) for g in world.graphs]
     spray_actor = np.concatenate([a for a, _ in sprayed])
@@ -174,7 +182,10 @@ def day_events(world: World, seed: int, day: date, networks: dict[str, list[str]
     person9 = world.account_person[owner] * 9
     topic_set = np.where(has_post, person9 + (mixed % np.uint64(9)).astype(np.int64),
                          np.where(kind == 2, person9 + 3 * topic_pick, -1))  # fmt: skip
-    ts = daynum * US_PER_DAY + _reaction_time(hour[src][seq], in_hour[seq], in_day[seq], mixed)
+    same_day = post >= daynum * 8
+    ts = daynum * US_PER_DAY + _reaction_time(
+        hour[src][seq], in_hour[seq], in_day[seq], mixed, same_day
+    )
     actor_id, target_id = world.account_id[actor], world.account_id[target]
     actor_null = np.zeros(len(take), bool)
 

@@ -24,23 +24,32 @@ NETWORKS = {"twitter": {"retweet": 1.0, "mention": 0.5}, "facebook": {"like": 0.
 
 
 def test_daily_pairs_and_topics(spark):
-    ts = dt.datetime(2026, 11, 20, 8)
+    at = dt.datetime(2026, 11, 20)
+    h8, h9, h10 = (at + dt.timedelta(hours=h) for h in (8, 9, 10))
     rows = [
-        ("e1", "twitter", "retweet", 1, 2, 10, ["ai", "art"], ts, D),
-        ("e2", "twitter", "retweet", 1, 2, 10, ["ai", "art"], ts, D),
-        ("e3", "twitter", "retweet", 1, 2, 11, ["ai"], ts, D),
-        ("e4", "twitter", "mention", 3, 2, None, None, ts, D),
-        ("e5", "twitter", "retweet", 1, 2, 11, ["ai"], ts + dt.timedelta(hours=1), D),
+        ("e1", "twitter", "retweet", 1, 2, 10, ["ai", "art"], h8, D),
+        ("e2", "twitter", "retweet", 1, 2, 10, ["ai", "art"], h8, D),
+        ("e3", "twitter", "retweet", 1, 2, 11, ["ai"], h8, D),
+        ("e4", "twitter", "mention", 3, 2, None, None, h8, D),
+        ("e5", "twitter", "retweet", 1, 2, 11, ["ai"], h9, D),
+        ("e6", "facebook", "like", 3, 2, 12, None, h10, D),
+        ("e7", "twitter", "retweet", 4, 5, 20, None, h8, D),
     ]
     engagements = spark.createDataFrame(rows, ENGAGEMENTS.schema)
     pairs = {
-        (r.actor_person_id, r.action): (r.reactions, r.contents, r.crowd)
+        (r.actor_person_id, r.target_person_id, r.action): (r.reactions, r.contents, r.crowd)
         for r in daily_pairs(engagements).collect()
     }
-    # The 8:00 hour holds 2 people (1 and 3), 9:00 only 1: person 1's least crowded hour is 9:00.
-    assert pairs == {(1, "retweet"): (4, 2, 1), (3, "mention"): (1, 0, 2)}
+    # 1 and 3 first reacted to 2 at 8:00, an hour of 2 people; their later reactions at quiet
+    # hours (9:00, 10:00 on another network) do not change that. 8:00 holds 1 person for 5.
+    assert pairs == {
+        (1, 2, "retweet"): (4, 2, 2),
+        (3, 2, "mention"): (1, 0, 2),
+        (3, 2, "like"): (1, 1, 2),
+        (4, 5, "retweet"): (1, 1, 1),
+    }
     topics = {r.topic: r.weight for r in daily_topics(engagements, NETWORKS).collect()}
-    # e1, e2 split 1.0 over two topics, e3 and e5 give 1.0 to ai; e4 has no topics.
+    # e1, e2 split 1.0 over two topics, e3 and e5 give 1.0 to ai; the others have no topics.
     assert topics == pytest.approx({"ai": 3.0, "art": 1.0})
 
 
@@ -164,29 +173,43 @@ def test_burst_days_count_at_most_cap_times_the_median_day(spark):
 
 
 def test_a_crowded_hour_counts_at_most_crowd_cap_times_the_median_peak_hour(spark):
-    """Target 2 draws 2 fans a day at quiet hours (peak hour 1 person) for 4 days; on D the fans
-    come again and 100 accounts land in one hour. The day counts 6 of its 102 reactors (cap 3 x
-    the median day of 2); the burst's hour 8 of its 100 people (crowd floor 8 > 3 x the median
-    peak of 1), so a bought pair keeps 6/102 x 8/100 and a fan's pair of D 6/102. A pair whose
-    crowd is unknown (null: written before the column existed) loses only to the day cap."""
+    """Target 2 draws 6 fans a day for 4 days, 4 of them in one hour (peak 4); on D the fans come
+    again, 100 accounts land in one hour and 7 reacts with an unknown crowd (aggregated before the
+    column existed). The day counts 18 of its 107 reactors (cap 3 x the median day of 6); an hour
+    12 people (3 x the median peak of 4, above the floor of 8), so a bought pair keeps
+    18/107 x 12/100, a fan's pair of D and 7's 18/107. Target 3's unknown crowd: factor 1."""
     days = [D - dt.timedelta(days=k) for k in range(1, 5)]
-    steady = [(day, fan, 2, "twitter", "retweet", 1, 1, 1) for day in [*days, D] for fan in (1, 2)]
+    fans = [(fan, 4 if fan <= 4 else 2) for fan in range(1, 7)]
+    steady = [
+        (day, fan, 2, "twitter", "retweet", 1, 1, crowd)
+        for day in [*days, D]
+        for fan, crowd in fans
+    ]
     burst = [(D, 10 + k, 2, "twitter", "retweet", 1, 1, 100) for k in range(100)]
-    unknown = [(D, 5, 3, "twitter", "retweet", 1, 1, None)]
+    unknown = [
+        (D, 7, 2, "twitter", "retweet", 1, 1, None),
+        (D, 5, 3, "twitter", "retweet", 1, 1, None),
+    ]
     frame = _pairs(spark, steady + burst + unknown)
     factors = {
         (r.event_date, r.target_person_id): (r.burst_factor, r.allowed_crowd)
         for r in burst_factors(frame, 3.0, 5.0, crowd_cap=3.0, crowd_floor=8.0).collect()
     }
-    assert factors[(D, 2)] == pytest.approx((6 / 102, 8.0))
-    assert factors[(days[0], 2)] == pytest.approx((1.0, 8.0))
+    assert factors[(D, 2)] == pytest.approx((18 / 107, 12.0))
+    assert factors[(days[0], 2)] == pytest.approx((1.0, 12.0))
+    assert factors[(D, 3)] == pytest.approx((1.0, 8.0))  # no known crowd: the floor
     decayed = decayed_pair_networks(
         frame, D, 90, 1e9, NETWORKS, burst_cap=3.0, burst_floor=5.0, crowd_cap=3.0, crowd_floor=8.0
     )
     raw = {(r.src, r.dst): r.raw for r in decayed.collect()}
-    assert raw[(10, 2)] == pytest.approx(6 / 102 * 8 / 100)
-    assert raw[(1, 2)] == pytest.approx(4 + 6 / 102)  # 4 quiet days in full, then D's share
+    assert raw[(10, 2)] == pytest.approx(18 / 107 * 12 / 100)
+    assert raw[(1, 2)] == pytest.approx(4 + 18 / 107)  # 4 ordinary days in full, then D's share
+    assert raw[(7, 2)] == pytest.approx(18 / 107)
     assert raw[(5, 3)] == pytest.approx(1.0)
+    # The hour cap alone (no day cap): a bought pair keeps 12/100, everyone else all.
+    hour_only = decayed_pair_networks(frame, D, 90, 1e9, NETWORKS, crowd_cap=3.0, crowd_floor=8.0)
+    raw = {(r.src, r.dst): r.raw for r in hour_only.collect()}
+    assert raw[(10, 2)] == pytest.approx(12 / 100) and raw[(1, 2)] == pytest.approx(5.0)
 
 
 def test_mutual_reactions_count_reciprocal_keep(spark):

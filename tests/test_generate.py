@@ -17,6 +17,7 @@ from pyspark.sql import SparkSession
 from scipy.stats import spearmanr
 
 from scripts.generate import DEFAULT_END_DATE, arrow_schema, generate, main
+from scripts.sample_days import REACTION_LAG_HOURS, _reaction_time
 from scripts.sample_gaming import GAMER_KINDS, KIND, KINDS, ORDINARY_PCT, plan_gaming
 from scripts.sample_world import SIZES, load_networks
 from transforms.schemas import ACCOUNTS, FOLLOWS, INTERACTIONS, PEOPLE, TableSpec
@@ -392,6 +393,28 @@ def test_organic_reactions_crowd_after_posts_and_bursts_crowd_far_more(
     normal = typical.filter(pl.col("target_kind") == "normal").select(jump)["jump"]
     bursted = typical.filter(pl.col("target_kind") == "burst_customer").select(jump)["jump"]
     assert bursted.median() > 3 * normal.quantile(0.99)
+
+
+def test_reactions_to_a_post_of_the_day_come_after_it_and_before_midnight() -> None:
+    hour_us, day_us = 3_600_000_000, 86_400_000_000
+    rng = np.random.default_rng(0)
+    n = 200_000
+    post_hash = rng.integers(0, 2**62, n).astype(np.uint64)
+    same_day = rng.random(n) < 0.5
+    in_day, in_hour = rng.integers(0, day_us, n), rng.integers(0, hour_us, n)
+    burst = np.where(rng.random(n) < 0.1, rng.integers(0, 24, n), -1)
+    when = _reaction_time(burst, in_hour, in_day, post_hash, same_day)
+    posted = ((post_hash >> np.uint64(8)) % np.uint64(24)).astype(np.int64) * hour_us
+    organic = burst < 0
+    assert ((when >= 0) & (when < day_us)).all()
+    today = organic & same_day
+    assert (when[today] >= posted[today]).all()
+    assert (when[burst >= 0] // hour_us == burst[burst >= 0]).all()
+    # Earlier days' posts: the plain exponential lag, wrapped past midnight.
+    lag = (when - posted) % day_us
+    assert np.mean(lag[organic & ~same_day]) / hour_us == pytest.approx(
+        REACTION_LAG_HOURS, rel=0.02
+    )
 
 
 def test_prolific_posters_get_more_reactions_per_reactor(

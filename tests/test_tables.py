@@ -305,7 +305,7 @@ def _grow(monkeypatch: pytest.MonkeyPatch, lake: Lake, spark: SparkSession) -> N
     monkeypatch.setitem(TABLES, "notes", TableSpec("notes", old, ("day",)))
     lake.append("notes", spark.createDataFrame([(D1, 1)], old))
     grown = T.StructType([*old.fields, T.StructField("tag", T.StringType())])
-    monkeypatch.setitem(TABLES, "notes", TableSpec("notes", grown, ("day",)))
+    monkeypatch.setitem(TABLES, "notes", TableSpec("notes", grown, ("day",), added=("tag",)))
 
 
 def test_a_column_added_to_a_spec_is_added_to_the_table(
@@ -318,6 +318,11 @@ def test_a_column_added_to_a_spec_is_added_to_the_table(
     assert rows(lake.read("notes")) == [(D1, 1, None)]  # before any write: null, no commit
     assert lake.version("notes") == 0
     later = Lake(spark, lake.root, engine="bridge")  # a new run, with the new release
+    with pytest.raises(PartitionMismatchError):  # refused after staging: no row changes
+        later.replace_partitions(
+            "notes", spark.createDataFrame([(D3, 3, "y")], TABLES["notes"].schema), {"day": [D2]}
+        )
+    assert rows(later.read("notes")) == [(D1, 1, None)]
     assert (
         later.replace_partitions(
             "notes", spark.createDataFrame([(D2, 2, "x")], TABLES["notes"].schema), {"day": [D2]}
@@ -331,6 +336,11 @@ def test_a_column_added_to_a_spec_is_added_to_the_table(
     assert read.select("n", "tag").rows() == [(1, None), (2, "x")]
     assert rows(later.read("notes")) == [(D1, 1, None), (D2, 2, "x")]
     assert rows(later.read("notes", version=0)) == [(D1, 1, None)]  # time travel too
+    # Only columns declared `added` may be missing: any other is an error, not a null.
+    spec = TABLES["notes"]
+    monkeypatch.setitem(TABLES, "notes", TableSpec("notes", spec.schema, ("day",)))
+    with pytest.raises(TableError, match="missing column"):
+        later.read("notes", version=0)
 
 
 def test_engine_selection_and_paths(

@@ -31,29 +31,42 @@ def hour_crowds(engagements: DataFrame) -> DataFrame:
     ).agg(F.countDistinct(F.col("actor_person_id")).alias("crowd"))
 
 
+def first_reaction_crowds(engagements: DataFrame) -> DataFrame:
+    """event_date, actor, target -> crowd of the hour of the actor's first reaction to the target
+    that day (any network or action): a first reaction is what counts most (pair_unit), and a
+    bought account cannot escape its burst by adding a later reaction at a quiet hour.
+
+    Both groupings are partial aggregations (one row per key and map task is shuffled), and the
+    join is on pair-sized rows: the day's engagements are not joined back."""
+    first_hour = engagements.groupBy(
+        F.col("event_date"), F.col("actor_person_id"), F.col("target_person_id")
+    ).agg(F.hour(F.min(F.col("event_ts"))).alias("hour"))
+    # Left joins: a row without a time (ingest quarantines those) keeps its pair, crowd unknown.
+    return first_hour.join(
+        hour_crowds(engagements), on=["event_date", "target_person_id", "hour"], how="left"
+    ).select(
+        F.col("event_date"), F.col("actor_person_id"), F.col("target_person_id"), F.col("crowd")
+    )
+
+
 def daily_pairs(engagements: DataFrame) -> DataFrame:
-    """Reactions per day, actor person, target person, network and action, with the pair's
-    `crowd`: the least crowded hour it reacted in that day (hour_crowds), so a reactor who also
-    reacted at a quiet hour is not taken for part of a burst."""
-    with_hour = engagements.withColumn("hour", F.hour(F.col("event_ts")))
-    crowded = with_hour.join(
-        hour_crowds(engagements), on=["event_date", "target_person_id", "hour"], how="inner"
+    """Reactions per day, actor person, target person, network and action, with `crowd`
+    (first_reaction_crowds), the same on every row of one actor and target."""
+    pairs = engagements.groupBy(
+        F.col("event_date"),
+        F.col("actor_person_id"),
+        F.col("target_person_id"),
+        F.col("network"),
+        F.col("action"),
+    ).agg(
+        F.count(F.lit(1)).alias("reactions"),
+        F.countDistinct(F.col("content_id")).alias("contents"),
     )
-    return (
-        crowded.groupBy(
-            F.col("event_date"),
-            F.col("actor_person_id"),
-            F.col("target_person_id"),
-            F.col("network"),
-            F.col("action"),
-        )
-        .agg(
-            F.count(F.lit(1)).alias("reactions"),
-            F.countDistinct(F.col("content_id")).alias("contents"),
-            F.min(F.col("crowd")).alias("crowd"),
-        )
-        .select(*[F.col(c) for c in DAILY_PAIRS.columns])
-    )
+    return pairs.join(
+        first_reaction_crowds(engagements),
+        on=["event_date", "actor_person_id", "target_person_id"],
+        how="left",
+    ).select(*[F.col(c) for c in DAILY_PAIRS.columns])
 
 
 def daily_topics(engagements: DataFrame, networks: dict[str, dict[str, float]]) -> DataFrame:

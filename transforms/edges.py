@@ -17,7 +17,8 @@ and the gaming defences:
 - bursts: a target's distinct reactors of one day count at most burst_cap times its median day
   with reactions in the window (at least burst_floor): the day's pairs are scaled alike; and the
   people of one hour at most crowd_cap times its median peak hour (at least crowd_floor): the
-  pairs of a crowded hour are scaled again; a pair's strength by the share of its reactions kept;
+  pairs whose first reaction of the day fell in a crowded hour are scaled again; a pair's
+  strength by the share of its reactions kept;
 - pods: a pair's strength is scaled by 1 - (1 - reciprocal_keep) * min(R(a->t), R(t->a)) / R(a->t),
   so the mutual part of the pair counts reciprocal_keep.
 """
@@ -51,7 +52,7 @@ def decay_factor(score_date: dt.date, half_life_days: float):
 
 def burst_factors(
     daily_pairs: DataFrame,
-    cap: float,
+    cap: float | None,
     floor: float,
     crowd_cap: float | None = None,
     crowd_floor: float = 0.0,
@@ -62,37 +63,37 @@ def burst_factors(
     A day counts at most max(cap * median day, floor) distinct reactors, the median taken over
     the target's days with reactions in the input: a bought burst of 80 accounts on someone whom
     3 people a day react to counts like 6, and a viral day is spread too (scores should not jump
-    overnight). Distinct reactors, not reactions: a burst is many accounts reacting once.
-    An hour counts at most max(crowd_cap * median peak hour, crowd_floor) people, the peak hour of
-    a day being its most crowded (daily_pairs.crowd): a burst lands within one hour, so its
-    accounts are damped again while the day's reactors at quiet hours are not (crowd_factor).
+    overnight). Distinct reactors, not reactions: a burst is many accounts reacting once. No cap:
+    factor 1. An hour counts at most max(crowd_cap * median peak, crowd_floor) people, a day's
+    peak being the largest crowd among its pairs (daily_pairs.crowd: the crowd of each reactor's
+    first hour) and the median taken over the days where it is known: a burst lands within one
+    hour, so its accounts are damped again while the day's other reactors are not (crowd_factor).
     """
-    per_day = daily_pairs.groupBy(F.col("event_date"), F.col("target_person_id")).agg(
-        F.countDistinct(F.col("actor_person_id")).cast("double").alias("day_reactors"),
-        F.max(F.col("crowd")).cast("double").alias("peak_crowd"),
-    )
-    typical = per_day.groupBy(F.col("target_person_id")).agg(
-        F.percentile_approx(F.col("day_reactors"), 0.5).alias("median_day"),
-        F.percentile_approx(F.col("peak_crowd"), 0.5).alias("median_peak"),
-    )
-    allowed = F.greatest(F.lit(float(cap)) * F.col("median_day"), F.lit(float(floor)))
-    factor = (
-        F.when(F.col("day_reactors") > allowed, allowed / F.col("day_reactors"))
-        .otherwise(F.lit(1.0))
-        .alias("burst_factor")
-    )
-    crowd = F.greatest(F.lit(float(crowd_cap or 0.0)) * F.col("median_peak"), F.lit(crowd_floor))
-    return per_day.join(typical, on="target_person_id", how="inner").select(
-        F.col("event_date"),
-        F.col("target_person_id"),
-        factor,
-        *([crowd.alias("allowed_crowd")] if crowd_cap is not None else []),
+    by_day = [F.countDistinct(F.col("actor_person_id")).cast("double").alias("day_reactors")]
+    typical = [F.percentile_approx(F.col("day_reactors"), 0.5).alias("median_day")]
+    extra = []
+    if crowd_cap is not None:
+        by_day.append(F.max(F.col("crowd")).cast("double").alias("peak_crowd"))
+        typical.append(F.percentile_approx(F.col("peak_crowd"), 0.5).alias("median_peak"))
+        allowed_crowd = F.greatest(
+            F.lit(float(crowd_cap)) * F.col("median_peak"), F.lit(float(crowd_floor))
+        )
+        extra.append(allowed_crowd.alias("allowed_crowd"))
+    per_day = daily_pairs.groupBy(F.col("event_date"), F.col("target_person_id")).agg(*by_day)
+    medians = per_day.groupBy(F.col("target_person_id")).agg(*typical)
+    factor = F.lit(1.0)
+    if cap is not None:
+        allowed = F.greatest(F.lit(float(cap)) * F.col("median_day"), F.lit(float(floor)))
+        factor = F.when(F.col("day_reactors") > allowed, allowed / F.col("day_reactors"))
+        factor = factor.otherwise(F.lit(1.0))
+    return per_day.join(medians, on="target_person_id", how="inner").select(
+        F.col("event_date"), F.col("target_person_id"), factor.alias("burst_factor"), *extra
     )
 
 
 def crowd_factor() -> Column:
-    """A pair-day's share kept by the hour cap: allowed_crowd / crowd when its least crowded hour
-    holds more people than allowed (burst_factors), else 1 (also when the crowd is unknown)."""
+    """A pair-day's share kept by the hour cap: allowed_crowd / crowd when the hour of its first
+    reaction holds more people than allowed (burst_factors), else 1 (also when unknown)."""
     over = F.col("crowd").isNotNull() & (F.col("crowd") > F.col("allowed_crowd"))
     return F.when(over, F.col("allowed_crowd") / F.col("crowd")).otherwise(F.lit(1.0))
 
@@ -110,14 +111,14 @@ def decayed_pair_networks(
 ) -> DataFrame:
     """actor, target, network -> decayed weighted reactions `raw` and decayed reaction count,
     each day's pairs first scaled by its burst factor (when burst_cap is given) and their hour's
-    crowd factor (when crowd_cap is given too), and `raw_given`, the decayed weighted reactions
+    crowd factor (when crowd_cap is given), and `raw_given`, the decayed weighted reactions
     before that scaling."""
     first_day = score_date - dt.timedelta(days=window_days - 1)
     in_window = daily_pairs.where(
         (F.col("event_date") >= F.lit(first_day)) & (F.col("event_date") <= F.lit(score_date))
     )
     in_window = in_window.withColumn("given", F.col("reactions").cast("double"))
-    if burst_cap is not None:
+    if burst_cap is not None or crowd_cap is not None:
         factors = burst_factors(in_window, burst_cap, burst_floor, crowd_cap, crowd_floor)
         kept = F.col("burst_factor") * (crowd_factor() if crowd_cap is not None else F.lit(1.0))
         in_window = in_window.join(

@@ -13,11 +13,16 @@ from pyspark.sql import types as T
 
 @dataclass(frozen=True)
 class TableSpec:
-    """A Delta table's contract: name under the lake root, schema and partition columns."""
+    """A Delta table's contract: name under the lake root, schema and partition columns.
+
+    `added`: columns added to the schema after tables were first written with it. The table layer
+    adds them to an existing table before writing, and reads older rows and versions without them
+    as null; any other missing column is an error."""
 
     name: str
     schema: T.StructType
     partition_by: tuple[str, ...] = ()
+    added: tuple[str, ...] = ()
 
     @property
     def columns(self) -> list[str]:
@@ -117,6 +122,7 @@ DAILY_PAIRS = TableSpec(
         ("crowd", _LONG),
     ),
     ("event_date",),
+    added=("crowd",),  # session 4
 )
 # One day's weighted reactions per (target person, topic of the reacted content).
 DAILY_TOPICS = TableSpec(
