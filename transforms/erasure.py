@@ -49,6 +49,7 @@ COLUMN_ROLES: dict[str, str] = {
     "reactions": NOT_ID,
     "contents": NOT_ID,
     "reactors": NOT_ID,
+    "crowd": NOT_ID,  # a number of people in an hour (daily_pairs)
 }
 # Columns whose role depends on the table (maps and JSON text).
 TABLE_COLUMN_ROLES: dict[tuple[str, str], str] = {
