@@ -59,6 +59,9 @@ class RunContext:
     # window keeps the run's id and judges who may be scored on the run's date, as one job over
     # all the days would; its manifest rows carry the window's own last date and days.
     run_date: dt.date | None = None
+    # Skip the stages this logical run (run_id) already completed for the same date, as the
+    # manifest records them (jobs/runner.py): a long run killed half-way goes on where it stopped.
+    resume: bool = False
 
     @property
     def as_of(self) -> dt.date:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from pyspark.sql import functions as F
+
 from jobs.context import RunContext, StageReport, code_version
 from transforms.schemas import RUNS
 
@@ -35,3 +37,33 @@ def record(
         message,
     )
     ctx.lake.append("runs", ctx.spark.createDataFrame([row], RUNS.schema))
+
+
+def completed(ctx: RunContext, stage: str) -> StageReport | None:
+    """The report of the last `succeeded` row of this run (run_id: same run date, settings and
+    code), date and stage, or None. For resuming a run: every stage replaces its own outputs, so
+    a stage that succeeded once in this run need not run again, unless its inputs changed since
+    (late data: run again without resuming)."""
+    if not ctx.lake.exists("runs"):
+        return None
+    rows = (
+        ctx.lake.read("runs")
+        .where(
+            (F.col("run_id") == ctx.run_id)
+            & (F.col("score_date") == F.lit(ctx.score_date))
+            & (F.col("stage") == stage)
+            & (F.col("status") == "succeeded")
+        )
+        .orderBy(F.col("finished_at").desc())
+        .limit(1)
+        .collect()
+    )
+    if not rows:
+        return None
+    row = rows[0]
+    return StageReport(
+        counts=dict(row["counts"] or {}),
+        inputs=dict(row["input_versions"] or {}),
+        outputs=dict(row["output_versions"] or {}),
+        details={"resumed": True},
+    )

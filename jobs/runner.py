@@ -30,6 +30,11 @@ class StageFailedError(RuntimeError):
 
 def run_stage(ctx: RunContext, name: str) -> StageReport:
     stage, _ = STAGES[name]
+    if ctx.resume:
+        done = manifest.completed(ctx, name)
+        if done is not None:
+            log.info("stage=%s date=%s: done earlier in this run, skipped", name, ctx.score_date)
+            return done
     started = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
     days = f" days={ctx.days}" if ctx.days > 1 else ""

@@ -1,12 +1,15 @@
 """Evaluate the score on generated data with planted influence and planted gamers (issue 4).
 
     python scripts/evaluate.py --size {tiny,small,medium} [--seed 7] [--lake DIR]
-        [--conf conf/local.yaml] [--set key=value ...] [--json PATH] [--reuse] [--no-gaming]
+        [--conf conf/local.yaml] [--set key=value ...] [--json PATH] [--reuse] [--resume]
+        [--no-gaming]
 
 Generates the sample so that the score date D (the sample's usual last day) has three more days
 D+1..D+3 of interactions, runs the daily job for D - 1 (backfilling every earlier day) and for D,
 ingests D+1..D+3 (the future the score should predict), then compares the score with the planted
 influence and with baselines computed in the same run. docs/EVALUATION.md defines every figure.
+`--resume` keeps the sample and skips the job's stages the lake's `runs` table shows this run
+(same settings and code) already completed: the medium run takes hours and can go on after a stop.
 """
 
 from __future__ import annotations
@@ -59,14 +62,14 @@ def reusable(lake: Path, plan: dict) -> bool:
     return all(written.get(key) == value for key, value in plan.items())
 
 
-def run_job(spark, config, lake: Path, history_days: int) -> None:
+def run_job(spark, config, lake: Path, history_days: int, resume: bool = False) -> None:
     """Daily job for D - 1 (backfill of every earlier day), then D; then ingest the future."""
     tables = Lake(spark, str(lake), config.lake.engine)
     day = SCORE_DATE - dt.timedelta(days=1)
-    run_daily(RunContext(spark, config, tables, day, history_days - 1))
-    run_daily(RunContext(spark, config, tables, SCORE_DATE, 1))
+    run_daily(RunContext(spark, config, tables, day, history_days - 1, resume=resume))
+    run_daily(RunContext(spark, config, tables, SCORE_DATE, 1, resume=resume))
     future = SCORE_DATE + dt.timedelta(days=FUTURE_DAYS)
-    run_stage(RunContext(spark, config, tables, future, FUTURE_DAYS), "ingest")
+    run_stage(RunContext(spark, config, tables, future, FUTURE_DAYS, resume=resume), "ingest")
 
 
 def evaluate(
@@ -78,6 +81,7 @@ def evaluate(
     reuse: bool = False,
     gaming: bool = True,
     spark=None,
+    resume: bool = False,
 ) -> dict:
     """Generate (unless reusable), run the job, measure; returns the figures (JSON-ready).
 
@@ -86,14 +90,14 @@ def evaluate(
     lake = lake.resolve()
     plan = sample_plan(size, seed, gaming)
     seconds = {}
-    if not (reuse and reusable(lake, plan)):
+    if not ((reuse or resume) and reusable(lake, plan)):
         end = dt.date.fromisoformat(plan["end_date"])
         generate(size, str(lake), seed, end, plan["days"], gaming=gaming)
     seconds["generate"] = time.perf_counter() - clock
     # The lake root comes last: the figures are read from `lake`, so the job must write there.
     config = load_config([conf], [*(sets or []), f"lake.root={lake}"])
     spark = spark or build_session(config)
-    run_job(spark, config, lake, SIZES[size].days)
+    run_job(spark, config, lake, SIZES[size].days, resume)
     seconds["job"] = time.perf_counter() - clock - seconds["generate"]
     figures = summarize(person_frame(lake, SCORE_DATE, FUTURE_DAYS))
     figures["targets"] = targets(figures)
@@ -117,14 +121,26 @@ def main(argv: list[str] | None = None) -> int:
         "--reuse", action="store_true", help="keep the generated sample if it matches (the job "
         "always reruns: it is what is evaluated)",
     )  # fmt: skip
+    parser.add_argument(
+        "--resume", action="store_true", help="--reuse, and skip the stages this run already "
+        "completed in the lake (same settings and code): go on after a stop",
+    )  # fmt: skip
     parser.add_argument("--no-gaming", action="store_true", help="sample without the gamers")
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("sway").setLevel(logging.INFO)  # stage progress: the medium job takes hours
     lake = Path(args.lake or f"/tmp/sway-eval/{args.size}-seed{args.seed}")
     figures = evaluate(
-        args.size, lake, args.seed, args.conf, args.set, args.reuse, not args.no_gaming
+        args.size,
+        lake,
+        args.seed,
+        args.conf,
+        args.set,
+        args.reuse,
+        not args.no_gaming,
+        resume=args.resume,
     )
     took = figures["seconds"]
     print(

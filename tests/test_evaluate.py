@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -152,3 +153,20 @@ def test_evaluate_tiny_end_to_end(spark, tmp_path: Path) -> None:
     assert 0 <= out["stability_median_abs_change"] < 10
     assert {"pod", "bot_customer", "bought_followers", "burst_customer"} <= set(out["kinds"])
     assert 0 <= out["gamer_median_percentile"] <= 100
+
+    # --resume after a stop that lost the last stage (the future's ingest): only it runs again.
+    from pyspark.sql import functions as F
+
+    from jobs.tables import Lake
+    from scripts.evaluate import FUTURE_DAYS, SCORE_DATE
+
+    lake = Lake(spark, str(tmp_path / "lake"), "bridge")
+    future = SCORE_DATE + dt.timedelta(days=FUTURE_DAYS)
+    stages_before = lake.read("runs").count()
+    lake.delete_rows("runs", F.col("score_date") == F.lit(future))
+    again = evaluate("tiny", tmp_path / "lake", seed=7, sets=["spark.shuffle_partitions=2"],
+                     spark=spark, resume=True)  # fmt: skip
+    runs = lake.read("runs")
+    assert runs.count() == stages_before  # one row deleted, one appended: nothing else ran
+    assert runs.where(F.col("score_date") == F.lit(future)).count() == 1
+    assert again["spearman"] == out["spearman"] and again["predictive"] == out["predictive"]
