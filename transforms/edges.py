@@ -133,7 +133,7 @@ def decayed_pair_networks(
     ).agg(
         F.sum(weight * F.col("reactions") * decay).alias("raw"),
         F.sum(F.col("reactions") * decay).alias("reactions"),
-        # What the actor gave before the burst damping: strengths scale from it (_with_strength).
+        # What the actor gave before the burst damping: strengths scale from it (with_strength).
         F.sum(weight * F.col("given") * decay).alias("raw_given"),
     )
 
@@ -175,7 +175,7 @@ def actor_selectivity(
     )
 
 
-def _with_strength(
+def with_strength(
     pair_networks: DataFrame,
     pair_unit: float,
     selectivity_scale: float,
@@ -198,6 +198,24 @@ def _with_strength(
     if "mutual_factor" in pair_networks.columns:  # discount_reciprocal ran
         strength = strength * F.col("mutual_factor")
     return pair_networks.join(selectivity, on="src", how="inner").withColumn("strength", strength)
+
+
+def prepared_pairs(
+    pair_networks: DataFrame,
+    pair_unit: float,
+    selectivity_scale: float,
+    selectivity_power: float,
+    quality: DataFrame | None,
+) -> DataFrame:
+    """pair_networks with their strength, selectivity and (with `quality`) quality columns, as
+    engagement_edges and network_signals need them: computed once and persisted by the edges
+    stage for both, rather than each of them aggregating and joining the pairs again."""
+    strengths = pair_networks
+    if "strength" not in strengths.columns:
+        strengths = with_strength(strengths, pair_unit, selectivity_scale, selectivity_power)
+    if quality is not None and "quality" not in strengths.columns:
+        strengths = strengths.join(quality, on="src", how="inner")
+    return strengths
 
 
 def reactor_quality(trust: DataFrame, trusted_reactor: float) -> DataFrame:
@@ -224,20 +242,18 @@ def engagement_edges(
     vector instead of being renormalised onto the people it gamed for. Actors without a quality
     row (not scorable) are dropped.
     """
-    strengths = _with_strength(pair_networks, pair_unit, selectivity_scale, selectivity_power)
+    strengths = prepared_pairs(
+        pair_networks, pair_unit, selectivity_scale, selectivity_power, quality
+    )
     if quality is None:
         pairs = strengths.groupBy(F.col("src"), F.col("dst")).agg(
             F.sum(F.col("strength")).alias("weight")
         )
     else:
         given = F.log1p(F.col("raw_given") / F.lit(float(pair_unit))) * F.col("selectivity")
-        per_pair = (
-            strengths.join(quality, on="src", how="inner")
-            .groupBy(F.col("src"), F.col("dst"))
-            .agg(
-                F.sum(F.col("strength") * F.col("quality")).alias("weight"),
-                F.sum(given).alias("given"),
-            )
+        per_pair = strengths.groupBy(F.col("src"), F.col("dst")).agg(
+            F.sum(F.col("strength") * F.col("quality")).alias("weight"),
+            F.sum(given).alias("given"),
         )
         leak = per_pair.groupBy(F.col("src")).agg(
             (F.sum(F.col("given")) - F.sum(F.col("weight"))).alias("weight")
@@ -262,16 +278,20 @@ def network_signals(
     signal and the reactions weighted by the reactor's quality (reactor_quality; a reactor without
     a row counts nothing: not scorable) and the reactions also by the actor's selectivity (a
     reaction counts less the more its giver reacts) and the pair's mutual factor (pods)."""
-    strengths = _with_strength(pair_networks, pair_unit, selectivity_scale, selectivity_power)
+    strengths = prepared_pairs(
+        pair_networks, pair_unit, selectivity_scale, selectivity_power, quality
+    )
     counted = F.col("reactions") * F.col("quality") * F.col("selectivity")
     if "mutual_factor" in pair_networks.columns:
         counted = counted * F.col("mutual_factor")
     return (
-        strengths.join(quality, on="src", how="inner")
-        .groupBy(F.col("dst").alias("person_id"), F.col("network"))
+        strengths.groupBy(F.col("dst").alias("person_id"), F.col("network"))
         .agg(
             F.sum(F.col("strength") * F.col("quality")).alias("signal"),
-            F.countDistinct(F.col("src")).alias("reactors"),
+            # One row per (src, dst, network) (decayed_pair_networks groups by them; every later
+            # join is one row per src or per pair): counting rows counts distinct reactors,
+            # without the extra shuffle of a distinct aggregation.
+            F.count(F.lit(1)).alias("reactors"),
             F.sum(counted).alias("reactions"),
         )
         .where(F.col("signal") > 0)

@@ -29,14 +29,16 @@ def run(ctx: RunContext) -> StageReport:
         crowd_cap=cfg.edges.crowd_cap,
         crowd_floor=cfg.edges.crowd_floor,
     )
-    pairs = edges.discount_reciprocal(decayed, cfg.edges.reciprocal_keep).persist()
+    quality = edges.reactor_quality(trust, cfg.edges.trusted_reactor)
+    unit, scale, power = (
+        cfg.edges.pair_unit,
+        cfg.edges.selectivity_scale,
+        cfg.edges.selectivity_power,
+    )
+    discounted = edges.discount_reciprocal(decayed, cfg.edges.reciprocal_keep)
+    # Strengths and quality once, for both outputs (each would aggregate and join them again).
+    pairs = edges.prepared_pairs(discounted, unit, scale, power, quality).persist()
     try:
-        quality = edges.reactor_quality(trust, cfg.edges.trusted_reactor)
-        unit, scale, power = (
-            cfg.edges.pair_unit,
-            cfg.edges.selectivity_scale,
-            cfg.edges.selectivity_power,
-        )
         graph = edges.engagement_edges(pairs, date, unit, scale, quality, power)
         signals = edges.network_signals(pairs, date, unit, scale, quality, power)
         outputs = {
