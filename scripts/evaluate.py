@@ -96,8 +96,13 @@ def evaluate(
     seconds["generate"] = time.perf_counter() - clock
     # The lake root comes last: the figures are read from `lake`, so the job must write there.
     config = load_config([conf], [*(sets or []), f"lake.root={lake}"])
+    own_session = spark is None
     spark = spark or build_session(config)
     run_job(spark, config, lake, SIZES[size].days, resume)
+    if own_session:
+        # The figures are computed with polars: the JVM's memory goes back first (on medium the
+        # metrics were killed for memory with the session still holding its heap).
+        spark.stop()
     seconds["job"] = time.perf_counter() - clock - seconds["generate"]
     figures = summarize(person_frame(lake, SCORE_DATE, FUTURE_DAYS))
     figures["targets"] = targets(figures)
