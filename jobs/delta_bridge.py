@@ -39,6 +39,7 @@ from pyspark.sql import functions as F
 # `commit` is called through this module's namespace: tests patch jobs.delta_bridge.commit.
 from jobs.delta_log import (
     add_missing_columns,
+    check_columns,
     commit,
     committed_version,
     hive_partition,
@@ -102,12 +103,7 @@ class BridgeEngine:
         table = self._load(path, version)
         if table is None:
             raise TableNotFoundError(f"no Delta table {spec.name!r} at {path}")
-        # The scan reads the files with the spec's schema, where a missing column would be null:
-        # only the spec's `added` columns may be missing from the table (as in Lake.read's conform).
-        present = {field.name for field in table.schema().fields}
-        missing = [c for c in spec.columns if c not in present and c not in spec.added]
-        if missing:
-            raise TableError(f"{spec.name}: missing column(s) {', '.join(missing)}")
+        check_columns(table, spec)  # the scan below would read a missing column as null
         return self._scan(spec, local_path(path), table.file_uris())
 
     def _scan(

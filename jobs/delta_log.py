@@ -114,6 +114,15 @@ def commit(
         raise TableError(f"{local}: delta-rs refused the commit: {exc}") from exc
 
 
+def check_columns(table: DeltaTable, spec: TableSpec) -> None:
+    """Raise unless the table has every column of the spec but its `added` ones (which read as
+    null), as Lake.read's conform does for the native engine."""
+    present = {field.name for field in table.schema().fields}
+    missing = [c for c in spec.columns if c not in present and c not in spec.added]
+    if missing:
+        raise TableError(f"{spec.name}: missing column(s) {', '.join(missing)}")
+
+
 def add_missing_columns(table: DeltaTable, spec: TableSpec) -> list[str]:
     """Add the spec's `added` columns the table lacks (nullable, a metadata-only commit); their
     names.
