@@ -30,6 +30,7 @@ from test_propagation import (
 
 from transforms import pagerank_blocked
 from transforms import pagerank_blocks as blk
+from transforms import pagerank_codec as codec
 from transforms import pagerank_tiles as tiles
 from transforms.pagerank_blocked import blocked_pagerank
 from transforms.pagerank_single import single_machine_pagerank
@@ -50,8 +51,8 @@ def case_graph() -> tuple[list, dict[int, float]]:
 # ------------------------------------------------------------------------ kernels (numpy only)
 def test_blob_round_trip():
     fields = {"a": np.arange(5, dtype=np.int32), "b": np.linspace(0, 1, 3), "c": 2.5, "d": 7}
-    cell = pa.array([blk.encode(**fields)], pa.binary())[0]
-    got = blk.decode(cell)
+    cell = pa.array([codec.encode(**fields)], pa.binary())[0]
+    got = codec.decode(cell)
     assert got["c"] == 2.5 and got["d"] == 7
     assert np.array_equal(got["a"], fields["a"]) and got["a"].dtype == np.int32
     assert np.array_equal(got["b"], fields["b"])
@@ -60,14 +61,14 @@ def test_blob_round_trip():
 def test_tile_weights_are_stored_narrow_but_exact():
     rows, bounds = np.arange(2, dtype=np.int32), np.array([0, 2], np.int64)
     indptr, cols = np.array([0, 1, 2], np.int32), np.array([0, 1], np.int32)
-    unit = blk.Tile.of(rows, bounds, indptr, cols, np.array([2.0, 2.0]))
-    exact = blk.Tile.of(rows, bounds, indptr, cols, np.array([0.5, 3.0]))
-    full = blk.Tile.of(rows, bounds, indptr, cols, np.array([0.1, 3.0]))
+    unit = codec.Tile.of(rows, bounds, indptr, cols, np.array([2.0, 2.0]))
+    exact = codec.Tile.of(rows, bounds, indptr, cols, np.array([0.5, 3.0]))
+    full = codec.Tile.of(rows, bounds, indptr, cols, np.array([0.1, 3.0]))
     assert unit.data is None and unit.const == 2.0
     assert exact.data.dtype == np.float32 and full.data.dtype == np.float64
     x = np.array([1.0, 10.0])
     for tile, want in [(unit, [2.0, 20.0]), (exact, [0.5, 30.0]), (full, [0.1, 30.0])]:
-        decoded = blk.Tile.decoded(pa.array([tile.blob()], pa.binary())[0])
+        decoded = codec.Tile.decoded(pa.array([tile.blob()], pa.binary())[0])
         assert np.allclose(decoded.multiply(x), want, rtol=0, atol=1e-15)
 
 
@@ -86,7 +87,7 @@ def test_tiles_push_the_transition_product():
     keys, sizes = [10, 11, 12, 13], np.diff(offsets).tolist()
     got = np.zeros(15)
     for row in blk.push(made, x, keys, sizes):
-        fields = blk.decode(pa.array([row["blob"]], pa.binary())[0])
+        fields = codec.decode(pa.array([row["blob"]], pa.binary())[0])
         block = keys.index(row["key"])
         local = fields.get("idx", np.arange(sizes[block]))
         np.add.at(got, offsets[block] + local, fields["vals"])

@@ -20,16 +20,18 @@ from transforms.pagerank_blocks import (
     TILE,
     TILE_EDGES,
     VERTEX,
+    keep,
+    push,
+    vertex_rows,
+)
+from transforms.pagerank_codec import (
     Tile,
     arrow_schema,
     constant_or_array,
     decode,
     encode,
     expand,
-    keep,
-    push,
     table,
-    vertex_rows,
 )
 
 PRIOR, WARM = 0, 1  # parts of a packed vertex row
