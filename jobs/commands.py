@@ -65,7 +65,7 @@ def dispatch(args: argparse.Namespace, config: SwayConfig) -> int:
 def import_file(ctx: RunContext, args: argparse.Namespace) -> int:
     """`import`: its runs row is dated the day of the import (UTC)."""
     from jobs.importer import ImportRequest, run_import
-    from transforms.imports import ImportFormatError
+    from transforms.import_formats import ImportFormatError
 
     request = ImportRequest(
         args.fmt, args.path, args.network, args.source, args.consent, args.accounts_created

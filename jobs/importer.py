@@ -1,7 +1,7 @@
 """`python -m jobs import`: load a public data set's file into the input tables (docs/IMPORT.md).
 
 Reads the file with Spark (any size; .gz works), numbers its lines, parses them with the format's
-parser (transforms/imports.py) and writes, in this order:
+parser (transforms/import_formats.py) and writes, in this order:
 - `accounts` and `people`: appended rows for users the tables do not know (known ones untouched);
 - `interactions`: the event_date partitions the file covers are replaced by their rows from other
   sources plus this file's rows (so a rerun of the same file leaves the same table);
@@ -22,7 +22,7 @@ from pyspark.sql import functions as F
 from jobs import manifest
 from jobs.context import RunContext, StageReport
 from jobs.runner import StageFailedError
-from transforms import imports
+from transforms import import_formats, imports
 
 log = logging.getLogger("sway")
 
@@ -82,19 +82,21 @@ def run_import(ctx: RunContext, request: ImportRequest) -> StageReport:
 
 def _import(ctx: RunContext, request: ImportRequest) -> StageReport:
     if request.consent not in CONSENTS:
-        raise imports.ImportFormatError(
+        raise import_formats.ImportFormatError(
             f"consent must be one of {CONSENTS}, got {request.consent!r}"
         )
     lake, spark = ctx.lake, ctx.spark
-    network = imports.default_network(request.fmt, request.path, request.network)
-    source = request.source or imports.source_tag(request.path)
+    network = import_formats.default_network(request.fmt, request.path, request.network)
+    source = request.source or import_formats.source_tag(request.path)
     for name in _CONTRACT_TABLES:
         lake.create(name)
     inputs = ctx.versions("interactions", "accounts", "people", "quarantine")
 
-    lines = imports.number_lines(spark.read.text(request.path))
+    lines = import_formats.number_lines(spark.read.text(request.path))
     # Persisted: the counts, the dates, the accounts and both writes read it again.
-    parsed = imports.parse_lines(lines, request.fmt, network).persist(StorageLevel.MEMORY_AND_DISK)
+    parsed = import_formats.parse_lines(lines, request.fmt, network).persist(
+        StorageLevel.MEMORY_AND_DISK
+    )
     try:
         return _write(ctx, request, parsed, lines, source, inputs)
     finally:

@@ -157,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _import_parser(commands) -> None:
-    from transforms.imports import FORMATS, KLOUT_ACTIONS
+    from transforms.import_formats import FORMATS, KLOUT_ACTIONS
 
     parser = commands.add_parser(
         "import",

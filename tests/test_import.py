@@ -14,7 +14,7 @@ from jobs.context import RunContext
 from jobs.main import build_parser, main
 from jobs.runner import run_daily
 from jobs.tables import Lake
-from transforms import imports
+from transforms import import_formats, imports
 from transforms.schemas import ACCOUNTS, INTERACTIONS, PEOPLE
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -194,10 +194,13 @@ def test_bad_requests_fail_with_a_message(imported, capsys):
     assert "--network facebook or --network twitter" in capsys.readouterr().out
     args = build_parser().parse_args(["import", "--format", "snap-higgs", "--path", "x"])
     assert args.consent == "opted_out"  # imported people are not scored unless the operator says so
-    assert imports.default_network("klout-tsv", "/d/twitter_2014-10-20.tsv.gz", None) == "twitter"
-    with pytest.raises(imports.ImportFormatError):
-        imports.default_network("snap-higgs", "h.txt", "facebook")
-    assert imports.source_tag("/data/higgs-activity_time.txt.gz") == "higgs-activity_time"
+    assert (
+        import_formats.default_network("klout-tsv", "/d/twitter_2014-10-20.tsv.gz", None)
+        == "twitter"
+    )
+    with pytest.raises(import_formats.ImportFormatError):
+        import_formats.default_network("snap-higgs", "h.txt", "facebook")
+    assert import_formats.source_tag("/data/higgs-activity_time.txt.gz") == "higgs-activity_time"
 
 
 def test_line_numbers_follow_the_file_across_partitions(spark, tmp_path):
@@ -208,7 +211,7 @@ def test_line_numbers_follow_the_file_across_partitions(spark, tmp_path):
     try:
         text = spark.read.text(str(path))
         assert text.rdd.getNumPartitions() > 5
-        rows = imports.number_lines(text).collect()
+        rows = import_formats.number_lines(text).collect()
     finally:
         spark.conf.set("spark.sql.files.maxPartitionBytes", old)
     assert sorted((r.line_no, r.line) for r in rows) == [

@@ -19,7 +19,8 @@ from pyspark.sql import Column
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from transforms.imports import _INT64, account_id
+from transforms.import_formats import int64_field
+from transforms.imports import account_id
 from transforms.schemas import TableSpec
 
 PERSON = "person"  # a person id: the row names the person
@@ -145,7 +146,7 @@ def quarantine_condition(
         ids = F.array(*[F.lit(a).cast("bigint") for a in account_ids])
 
         def hashed(token: Column) -> Column:
-            external = F.when(token.rlike(_INT64), token.try_cast("bigint"))
+            external = int64_field(token)
             hits = [
                 F.coalesce(
                     F.array_contains(ids, account_id(F.lit(n), external)) & external.isNotNull(),
