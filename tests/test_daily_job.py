@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import operator
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from jobs.main import main
 from jobs.runner import MULTI_DAY_STAGES, run_daily, run_stage
 from jobs.stages import STAGES
 from jobs.tables import Lake
+from scripts.bench_aggregate import main as bench_aggregate
 from scripts.generate import generate
 
 pytestmark = pytest.mark.slow
@@ -203,6 +205,22 @@ def test_rerun_of_a_date_changes_nothing(daily_run, spark):
     assert code == 0
     assert lake.version("scores") > version
     assert sorted(_scores(lake, last).collect()) == before
+
+
+def test_aggregate_benchmark_times_both_variants_on_the_lake(daily_run, spark, tmp_path):
+    config, lake, last = daily_run
+    first = last - dt.timedelta(days=1)
+    out = tmp_path / "bench.json"
+    argv = ["--lake", config.lake.root, "--first", str(first), "--days", "2", "--rounds", "1"]
+    result = bench_aggregate([*argv, "--json", str(out)], spark=spark)
+    engagements = lake.read("engagements").where(F.col("event_date") >= F.lit(first))
+    assert result["engagements"] == engagements.count() > 0
+    assert {name: len(times) for name, times in result["seconds"].items()} == {
+        "pair_counts": 1,
+        "daily_pairs": 1,
+    }
+    assert json.loads(out.read_text()) == result
+    assert spark.range(1).count() == 1  # the shared session is left running
 
 
 def test_cli_help_lists_every_stage():

@@ -5,7 +5,7 @@ The window stages read these small daily tables instead of 90 days of raw events
 
 from __future__ import annotations
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from transforms.schemas import DAILY_PAIRS, DAILY_TOPICS
@@ -23,36 +23,16 @@ def action_weight(networks: dict[str, dict[str, float]]) -> Column:
     )
 
 
-def hour_crowds(engagements: DataFrame) -> DataFrame:
-    """event_date, target_person_id, hour -> crowd: distinct people reacting to the target in that
-    clock hour (UTC), over every network: a bought burst lands many accounts in one hour."""
-    return engagements.groupBy(
-        F.col("event_date"), F.col("target_person_id"), F.hour(F.col("event_ts")).alias("hour")
-    ).agg(F.countDistinct(F.col("actor_person_id")).alias("crowd"))
-
-
-def first_reaction_crowds(engagements: DataFrame) -> DataFrame:
-    """event_date, actor, target -> crowd of the hour of the actor's first reaction to the target
-    that day (any network or action): a first reaction is what counts most (pair_unit), and a
-    bought account cannot escape its burst by adding a later reaction at a quiet hour.
-
-    Both groupings are partial aggregations (one row per key and map task is shuffled), and the
-    join is on pair-sized rows: the day's engagements are not joined back."""
-    first_hour = engagements.groupBy(
-        F.col("event_date"), F.col("actor_person_id"), F.col("target_person_id")
-    ).agg(F.hour(F.min(F.col("event_ts"))).alias("hour"))
-    # Left joins: a row without a time (ingest quarantines those) keeps its pair, crowd unknown.
-    return first_hour.join(
-        hour_crowds(engagements), on=["event_date", "target_person_id", "hour"], how="left"
-    ).select(
-        F.col("event_date"), F.col("actor_person_id"), F.col("target_person_id"), F.col("crowd")
-    )
-
-
 def daily_pairs(engagements: DataFrame) -> DataFrame:
     """Reactions per day, actor person, target person, network and action, with `crowd`
-    (first_reaction_crowds), the same on every row of one actor and target."""
-    pairs = engagements.groupBy(
+    (with_crowds), the same on every row of one actor and target."""
+    return with_crowds(pair_counts(engagements)).select(*[F.col(c) for c in DAILY_PAIRS.columns])
+
+
+def pair_counts(engagements: DataFrame) -> DataFrame:
+    """Per day, actor, target, network and action: reactions, distinct contents and the time of
+    the first reaction (`first_ts`, for the crowd)."""
+    return engagements.groupBy(
         F.col("event_date"),
         F.col("actor_person_id"),
         F.col("target_person_id"),
@@ -61,12 +41,36 @@ def daily_pairs(engagements: DataFrame) -> DataFrame:
     ).agg(
         F.count(F.lit(1)).alias("reactions"),
         F.countDistinct(F.col("content_id")).alias("contents"),
+        F.min(F.col("event_ts")).alias("first_ts"),
     )
-    return pairs.join(
-        first_reaction_crowds(engagements),
-        on=["event_date", "actor_person_id", "target_person_id"],
-        how="left",
-    ).select(*[F.col(c) for c in DAILY_PAIRS.columns])
+
+
+def with_crowds(pairs: DataFrame) -> DataFrame:
+    """Pairs (with `first_ts`, their first reaction's time) + crowd: the number of people whose
+    first reaction to the target that day (any network or action) came in the same clock hour
+    (UTC) as this actor's. A bought burst lands many new accounts on a target in one hour; the
+    first reaction is what counts most (pair_unit), and a bought account cannot leave its burst's
+    hour by adding a later reaction at a quiet one.
+
+    One shuffle of pair rows by (day, target) and two sorts: the windows below all partition
+    within it, so the day's engagements are aggregated once (pair_counts) and nothing is joined.
+    A row without a time (ingest quarantines those) keeps its pair, crowd unknown."""
+    target_day = [F.col("event_date"), F.col("target_person_id")]
+    # Both pair windows share one order (so one sort): the min over the whole pair, and a row
+    # number that counts the actor once per target, whatever its networks and actions.
+    pair = Window.partitionBy(*target_day, F.col("actor_person_id")).orderBy(
+        F.col("network"), F.col("action")
+    )
+    whole_pair = pair.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)
+    first_hour = F.hour(F.min(F.col("first_ts")).over(whole_pair))
+    counted = F.row_number().over(pair) == 1
+    keyed = pairs.repartition(*target_day).select(
+        "*", first_hour.alias("hour"), counted.cast("int").alias("counted")
+    )
+    crowd = F.sum(F.col("counted")).over(Window.partitionBy(*target_day, F.col("hour")))
+    return keyed.select(
+        "*", F.when(F.col("hour").isNotNull(), crowd).cast("long").alias("crowd")
+    ).drop("hour", "counted", "first_ts")
 
 
 def daily_topics(engagements: DataFrame, networks: dict[str, dict[str, float]]) -> DataFrame:

@@ -117,8 +117,8 @@ DAILY_PAIRS = TableSpec(
         ("action", _STR),
         ("reactions", _LONG),
         ("contents", _LONG),
-        # Distinct people reacting to the target in the least crowded hour of the pair's
-        # reactions that day (transforms/aggregates.py): what the burst defence reads.
+        # People whose first reaction to the target that day came in the clock hour of this
+        # actor's (transforms/aggregates.with_crowds): what the burst defence reads.
         ("crowd", _LONG),
     ),
     ("event_date",),
