@@ -26,6 +26,7 @@ NETWORKS = {"twitter": {"retweet": 1.0, "mention": 0.5}, "facebook": {"like": 0.
 def test_daily_pairs_and_topics(spark):
     at = dt.datetime(2026, 11, 20)
     h7, h8, h9, h10 = (at + dt.timedelta(hours=h) for h in (7, 8, 9, 10))
+    one_day = dt.timedelta(days=1)
     rows = [
         ("e1", "twitter", "retweet", 1, 2, 10, ["ai", "art"], h8, D),
         ("e2", "twitter", "retweet", 1, 2, 10, ["ai", "art"], h8, D),
@@ -37,23 +38,32 @@ def test_daily_pairs_and_topics(spark):
         ("e8", "twitter", "retweet", 6, 2, 10, None, h7, D),
         ("e9", "twitter", "retweet", 6, 2, 11, None, h8 + dt.timedelta(minutes=30), D),
         ("e10", "twitter", "retweet", 7, 2, 13, None, None, D),
+        ("e11", "facebook", "comment", 3, 2, 12, None, None, D),
+        ("e12", "twitter", "retweet", 8, 2, 10, None, h8 + dt.timedelta(days=1), D + one_day),
     ]
     engagements = spark.createDataFrame(rows, ENGAGEMENTS.schema)
     pairs = {
-        (r.actor_person_id, r.target_person_id, r.action): (r.reactions, r.contents, r.crowd)
+        (r.actor_person_id, r.target_person_id, r.action, r.event_date == D): (
+            r.reactions,
+            r.contents,
+            r.crowd,
+        )
         for r in daily_pairs(engagements).collect()
     }
     # 1 and 3 first reacted to 2 at 8:00, an hour where 2 people arrived; their later reactions
     # at quiet hours (9:00, 10:00 on another network) do not change that. 6 arrived at 7:00
     # alone: its second reaction at 8:30 neither moves it nor adds to 8:00's crowd. 8:00 holds
-    # 1 person for 5. 7's reaction has no time: its pair is kept, its crowd unknown.
+    # 1 person for 5. 7's reaction has no time: its pair is kept, its crowd unknown; 3's comment
+    # without a time does not change 3's first hour. 8 arrived at 8:00 the next day: another day.
     assert pairs == {
-        (1, 2, "retweet"): (4, 2, 2),
-        (3, 2, "mention"): (1, 0, 2),
-        (3, 2, "like"): (1, 1, 2),
-        (4, 5, "retweet"): (1, 1, 1),
-        (6, 2, "retweet"): (2, 2, 1),
-        (7, 2, "retweet"): (1, 1, None),
+        (1, 2, "retweet", True): (4, 2, 2),
+        (3, 2, "mention", True): (1, 0, 2),
+        (3, 2, "like", True): (1, 1, 2),
+        (3, 2, "comment", True): (1, 1, 2),
+        (4, 5, "retweet", True): (1, 1, 1),
+        (6, 2, "retweet", True): (2, 2, 1),
+        (7, 2, "retweet", True): (1, 1, None),
+        (8, 2, "retweet", False): (1, 1, 1),
     }
     topics = {r.topic: r.weight for r in daily_topics(engagements, NETWORKS).collect()}
     # e1, e2 split 1.0 over two topics, e3 and e5 give 1.0 to ai; the others have no topics.

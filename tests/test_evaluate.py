@@ -170,3 +170,11 @@ def test_evaluate_tiny_end_to_end(spark, tmp_path: Path) -> None:
     assert runs.count() == stages_before  # one row deleted, one appended: nothing else ran
     assert runs.where(F.col("score_date") == F.lit(future)).count() == 1
     assert again["spearman"] == out["spearman"] and again["predictive"] == out["predictive"]
+
+    # The crowded-hour cap (docs/SCORING.md §4) damps a burst customer's day, no normal person's.
+    from scripts.crowd_peaks import capped_shares, daily_peaks
+
+    peaks = daily_peaks(str(tmp_path / "lake"))
+    shares = {group: capped for group, _, capped in capped_shares(peaks, 3.0, 8.0).iter_rows()}
+    assert shares["burst_customer"] > 0
+    assert shares["normal_rest"] == shares["normal_top20"] == 0

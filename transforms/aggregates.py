@@ -54,7 +54,9 @@ def with_crowds(pairs: DataFrame) -> DataFrame:
 
     One shuffle of pair rows by (day, target) and two sorts: the windows below all partition
     within it, so the day's engagements are aggregated once (pair_counts) and nothing is joined.
-    A row without a time (ingest quarantines those) keeps its pair, crowd unknown."""
+    The price: all pairs of one target's day go to one task (sorted with spilling; Spark's skew
+    handling splits joins, not windows). A row without a time (ingest quarantines those) keeps
+    its pair, crowd unknown."""
     target_day = [F.col("event_date"), F.col("target_person_id")]
     # Both pair windows share one order (so one sort): the min over the whole pair, and a row
     # number that counts the actor once per target, whatever its networks and actions.
@@ -63,14 +65,14 @@ def with_crowds(pairs: DataFrame) -> DataFrame:
     )
     whole_pair = pair.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)
     first_hour = F.hour(F.min(F.col("first_ts")).over(whole_pair))
-    counted = F.row_number().over(pair) == 1
+    actor_first_row = F.row_number().over(pair) == 1
     keyed = pairs.repartition(*target_day).select(
-        "*", first_hour.alias("hour"), counted.cast("int").alias("counted")
+        "*", first_hour.alias("hour"), actor_first_row.cast("int").alias("actor_first_row")
     )
-    crowd = F.sum(F.col("counted")).over(Window.partitionBy(*target_day, F.col("hour")))
+    crowd = F.sum(F.col("actor_first_row")).over(Window.partitionBy(*target_day, F.col("hour")))
     return keyed.select(
         "*", F.when(F.col("hour").isNotNull(), crowd).cast("long").alias("crowd")
-    ).drop("hour", "counted", "first_ts")
+    ).drop("hour", "actor_first_row", "first_ts")
 
 
 def daily_topics(engagements: DataFrame, networks: dict[str, dict[str, float]]) -> DataFrame:

@@ -16,9 +16,9 @@ Formulas (docs/SCORING.md has the why):
 and the gaming defences:
 - bursts: a target's distinct reactors of one day count at most burst_cap times its median day
   with reactions in the window (at least burst_floor): the day's pairs are scaled alike; and the
-  people of one hour at most crowd_cap times its median peak hour (at least crowd_floor): the
-  pairs whose first reaction of the day fell in a crowded hour are scaled again; a pair's
-  strength by the share of its reactions kept;
+  people arriving in one hour at most crowd_cap times its median peak hour (at least
+  crowd_floor): the pairs whose first reaction of the day fell in a crowded hour are scaled
+  again; a pair's strength by the share of its reactions kept;
 - pods: a pair's strength is scaled by 1 - (1 - reciprocal_keep) * min(R(a->t), R(t->a)) / R(a->t),
   so the mutual part of the pair counts reciprocal_keep.
 """
@@ -65,9 +65,10 @@ def burst_factors(
     3 people a day react to counts like 6, and a viral day is spread too (scores should not jump
     overnight). Distinct reactors, not reactions: a burst is many accounts reacting once. No cap:
     factor 1. An hour counts at most max(crowd_cap * median peak, crowd_floor) people, a day's
-    peak being the largest crowd among its pairs (daily_pairs.crowd: the crowd of each reactor's
-    first hour) and the median taken over the days where it is known: a burst lands within one
-    hour, so its accounts are damped again while the day's other reactors are not (crowd_factor).
+    peak being the largest crowd among its pairs (daily_pairs.crowd: the people arriving in each
+    reactor's first hour) and the median taken over the days where it is known: a burst lands
+    within one hour, so its accounts are damped again while the day's other reactors are not
+    (crowd_factor).
     """
     by_day = [F.countDistinct(F.col("actor_person_id")).cast("double").alias("day_reactors")]
     typical = [F.percentile_approx(F.col("day_reactors"), 0.5).alias("median_day")]
