@@ -98,11 +98,16 @@ class WindowConfig:
     # A multi-day ingest/aggregate (`--days N`) runs in windows of at most this many days
     # (jobs/runner.py), so that its memory does not grow with N.
     backfill_chunk_days: int
+    # The edges stage slides the window sums kept for a day at most this many days back (reading
+    # the days entering and leaving) instead of recomputing the window; 0: always recompute.
+    slide_max_days: int
 
     def __post_init__(self) -> None:
         positive("window.days", self.days)
         positive("window.half_life_days", self.half_life_days)
         positive("window.backfill_chunk_days", self.backfill_chunk_days)
+        if self.slide_max_days < 0:
+            raise ConfigError(f"window.slide_max_days must be >= 0, got {self.slide_max_days}")
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import json
 import operator
+import shutil
 import subprocess
 import sys
 
@@ -21,6 +22,7 @@ from jobs.runner import MULTI_DAY_STAGES, run_daily, run_stage
 from jobs.stages import STAGES
 from jobs.tables import Lake
 from scripts.bench_aggregate import main as bench_aggregate
+from scripts.bench_window import main as bench_window
 from scripts.generate import generate
 
 pytestmark = pytest.mark.slow
@@ -207,6 +209,35 @@ def test_rerun_of_a_date_changes_nothing(daily_run, spark):
     assert sorted(_scores(lake, last).collect()) == before
 
 
+def test_edges_slid_from_yesterday_equal_the_recomputed_window(daily_run, spark, tmp_path):
+    """The second date's edges stage slid the first date's kept window sums (pair_window);
+    scripts/bench_window.py, on a scratch lake over the same daily pairs, recomputes the window
+    and slides it again: the same edges and signals. Re-aggregating the first date drops the kept
+    sums whose window holds it."""
+    config, lake, last = daily_run
+    first = last - dt.timedelta(days=1)
+    runs = lake.read("runs").where(F.col("stage") == "edges").collect()
+    assert {r.score_date: r.counts["window_slid_days"] for r in runs} == {first: 0, last: 1}
+    kept = {r.score_date for r in lake.read("pair_window").select("score_date").collect()}
+    assert kept == {first, last}
+
+    out = tmp_path / "bench.json"
+    argv = ["--lake", config.lake.root, "--date", str(last), "--scratch", str(tmp_path / "s")]
+    result = bench_window([*argv, "--json", str(out)], spark=spark)
+    assert result["recomputed_counts"]["window_slid_days"] == 0
+    assert result["slid_counts"]["window_slid_days"] == 1
+    assert result["slid_counts"]["edges"] == result["recomputed_counts"]["edges"] > 0
+    assert max(result["max_relative_difference"].values()) <= 1e-9
+    assert json.loads(out.read_text()) == result
+
+    copy = str(tmp_path / "lake")
+    shutil.copytree(config.lake.root, copy)
+    other = load_config(["conf/local.yaml"], [f"lake.root={copy}", "spark.shuffle_partitions=2"])
+    copied = Lake(spark, copy, "auto")
+    run_stage(RunContext(spark, other, copied, first, 1), "aggregate")
+    assert copied.read("pair_window").count() == 0  # both kept windows hold `first`
+
+
 def test_aggregate_benchmark_times_both_variants_on_the_lake(daily_run, spark, tmp_path):
     config, lake, last = daily_run
     first = last - dt.timedelta(days=1)
@@ -312,8 +343,8 @@ def test_backfill_in_windows_writes_what_one_job_writes(daily_run, one_job):
     first = last - dt.timedelta(days=1)
     by_event = F.col("event_date") <= F.lit(first)
     by_score = F.col("score_date") == F.lit(first)
-    ingested = ("engagements", "quarantine", "daily_pairs", "daily_topics")
-    scored = ("prior", "edges", "signals", "ranks", "components", "engagers")
+    ingested = ("engagements", "quarantine", "daily_pairs", "daily_topics", "daily_targets")
+    scored = ("prior", "pair_window", "edges", "signals", "ranks", "components", "engagers")
     published = ("scores_staged", "topic_scores_staged", "scores", "topic_scores")
     tables = {name: (by_event, 1e-9) for name in ingested}
     tables.update({name: (by_score, 1e-9) for name in scored})

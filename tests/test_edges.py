@@ -8,9 +8,9 @@ import math
 import pytest
 
 from transforms.aggregates import daily_pairs, daily_topics
+from transforms.bursts import burst_factors
 from transforms.edges import (
     LEAK_ID,
-    burst_factors,
     decayed_pair_networks,
     discount_reciprocal,
     engagement_edges,

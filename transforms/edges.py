@@ -27,10 +27,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from transforms.aggregates import action_weight
+from transforms.bursts import crowd_factor, factors_from_stats, target_day_stats
 from transforms.schemas import EDGES, SIGNALS
 
 # The edges' sink for the weight the gaming defences take (see engagement_edges): not a person
@@ -50,55 +51,6 @@ def decay_factor(score_date: dt.date, half_life_days: float):
     return F.pow(F.lit(2.0), -age_days.cast("double") / F.lit(float(half_life_days)))
 
 
-def burst_factors(
-    daily_pairs: DataFrame,
-    cap: float | None,
-    floor: float,
-    crowd_cap: float | None = None,
-    crowd_floor: float = 0.0,
-) -> DataFrame:
-    """event_date, target_person_id -> burst_factor in (0, 1]: how much of that day counts, and
-    (with crowd_cap) allowed_crowd: how many people one hour of that day counts at most.
-
-    A day counts at most max(cap * median day, floor) distinct reactors, the median taken over
-    the target's days with reactions in the input: a bought burst of 80 accounts on someone whom
-    3 people a day react to counts like 6, and a viral day is spread too (scores should not jump
-    overnight). Distinct reactors, not reactions: a burst is many accounts reacting once. No cap:
-    factor 1. An hour counts at most max(crowd_cap * median peak, crowd_floor) people, a day's
-    peak being the largest crowd among its pairs (daily_pairs.crowd: the people arriving in each
-    reactor's first hour) and the median taken over the days where it is known: a burst lands
-    within one hour, so its accounts are damped again while the day's other reactors are not
-    (crowd_factor).
-    """
-    by_day = [F.countDistinct(F.col("actor_person_id")).cast("double").alias("day_reactors")]
-    typical = [F.percentile_approx(F.col("day_reactors"), 0.5).alias("median_day")]
-    extra = []
-    if crowd_cap is not None:
-        by_day.append(F.max(F.col("crowd")).cast("double").alias("peak_crowd"))
-        typical.append(F.percentile_approx(F.col("peak_crowd"), 0.5).alias("median_peak"))
-        allowed_crowd = F.greatest(
-            F.lit(float(crowd_cap)) * F.col("median_peak"), F.lit(float(crowd_floor))
-        )
-        extra.append(allowed_crowd.alias("allowed_crowd"))
-    per_day = daily_pairs.groupBy(F.col("event_date"), F.col("target_person_id")).agg(*by_day)
-    medians = per_day.groupBy(F.col("target_person_id")).agg(*typical)
-    factor = F.lit(1.0)
-    if cap is not None:
-        allowed = F.greatest(F.lit(float(cap)) * F.col("median_day"), F.lit(float(floor)))
-        factor = F.when(F.col("day_reactors") > allowed, allowed / F.col("day_reactors"))
-        factor = factor.otherwise(F.lit(1.0))
-    return per_day.join(medians, on="target_person_id", how="inner").select(
-        F.col("event_date"), F.col("target_person_id"), factor.alias("burst_factor"), *extra
-    )
-
-
-def crowd_factor() -> Column:
-    """A pair-day's share kept by the hour cap: allowed_crowd / crowd when the hour of its first
-    reaction holds more people than allowed (burst_factors), else 1 (also when unknown)."""
-    over = F.col("crowd").isNotNull() & (F.col("crowd") > F.col("allowed_crowd"))
-    return F.when(over, F.col("allowed_crowd") / F.col("crowd")).otherwise(F.lit(1.0))
-
-
 def decayed_pair_networks(
     daily_pairs: DataFrame,
     score_date: dt.date,
@@ -109,21 +61,29 @@ def decayed_pair_networks(
     burst_floor: float = 0.0,
     crowd_cap: float | None = None,
     crowd_floor: float = 0.0,
+    target_days: DataFrame | None = None,
 ) -> DataFrame:
     """actor, target, network -> decayed weighted reactions `raw` and decayed reaction count,
     each day's pairs first scaled by its burst factor (when burst_cap is given) and their hour's
-    crowd factor (when crowd_cap is given), and `raw_given`, the decayed weighted reactions
-    before that scaling."""
+    crowd factor (when crowd_cap is given); `raw_given` and `reactions_given`, the same before
+    that scaling; `last_date`, the pair's latest day with reactions in the window.
+
+    The defences' per-day statistics come from `target_days` (daily_targets rows of the window,
+    as the aggregate stage stored them) or, without it, from the pairs themselves."""
     first_day = score_date - dt.timedelta(days=window_days - 1)
     in_window = daily_pairs.where(
         (F.col("event_date") >= F.lit(first_day)) & (F.col("event_date") <= F.lit(score_date))
     )
     in_window = in_window.withColumn("given", F.col("reactions").cast("double"))
     if burst_cap is not None or crowd_cap is not None:
-        factors = burst_factors(in_window, burst_cap, burst_floor, crowd_cap, crowd_floor)
-        kept = F.col("burst_factor") * (crowd_factor() if crowd_cap is not None else F.lit(1.0))
+        stats = target_day_stats(in_window) if target_days is None else target_days
+        factors = factors_from_stats(stats, burst_cap, burst_floor, crowd_cap, crowd_floor)
+        factors = factors.drop("peak_crowd")
+        # A day without statistics (none stored for it) is not damped; its pairs are kept.
+        burst = F.coalesce(F.col("burst_factor"), F.lit(1.0))
+        kept = burst * (crowd_factor() if crowd_cap is not None else F.lit(1.0))
         in_window = in_window.join(
-            factors, on=["event_date", "target_person_id"], how="inner"
+            factors, on=["event_date", "target_person_id"], how="left"
         ).withColumn("reactions", F.col("reactions") * kept)
     decay = decay_factor(score_date, half_life_days)
     weight = action_weight(networks)
@@ -136,6 +96,8 @@ def decayed_pair_networks(
         F.sum(F.col("reactions") * decay).alias("reactions"),
         # What the actor gave before the burst damping: strengths scale from it (with_strength).
         F.sum(weight * F.col("given") * decay).alias("raw_given"),
+        F.sum(F.col("given") * decay).alias("reactions_given"),
+        F.max(F.col("event_date")).alias("last_date"),
     )
 
 

@@ -51,6 +51,7 @@ COLUMN_ROLES: dict[str, str] = {
     "contents": NOT_ID,
     "reactors": NOT_ID,
     "crowd": NOT_ID,  # a number of people in an hour (daily_pairs)
+    "peak_crowd": NOT_ID,  # the largest such number of a day (daily_targets)
 }
 # Columns whose role depends on the table (maps and JSON text).
 TABLE_COLUMN_ROLES: dict[tuple[str, str], str] = {

@@ -124,11 +124,40 @@ DAILY_PAIRS = TableSpec(
     ("event_date",),
     added=("crowd",),  # session 4
 )
+# One day's reactors per target person, from its daily_pairs (the burst defences' medians read these
+# instead of counting distinct reactors over the whole window every day).
+DAILY_TARGETS = TableSpec(
+    "daily_targets",
+    _struct(
+        ("event_date", _DATE),
+        ("target_person_id", _LONG),
+        ("reactors", _LONG),  # distinct actor people that day, any network
+        ("peak_crowd", _LONG),  # largest daily_pairs.crowd of the day (null: unknown)
+    ),
+    ("event_date",),
+)
 # One day's weighted reactions per (target person, topic of the reacted content).
 DAILY_TOPICS = TableSpec(
     "daily_topics",
     _struct(("event_date", _DATE), ("target_person_id", _LONG), ("topic", _STR), ("weight", _DBL)),
     ("event_date",),
+)
+# The window's decayed pair sums before any defence, per score date: tomorrow's edges stage slides
+# them by a day (transforms/window_state.py) instead of re-reading 90 days of daily_pairs. `basis`
+# fingerprints the settings they depend on (window, half-life, action weights).
+PAIR_WINDOW = TableSpec(
+    "pair_window",
+    _struct(
+        ("score_date", _DATE),
+        ("src", _LONG),
+        ("dst", _LONG),
+        ("network", _STR),
+        ("raw_given", _DBL),
+        ("reactions_given", _DBL),
+        ("last_date", _DATE),
+        ("basis", _STR),
+    ),
+    ("score_date",),
 )
 # Person-level engagement graph over the window (actor -> target), after decay and selectivity.
 EDGES = TableSpec(
@@ -277,6 +306,8 @@ TABLES: dict[str, TableSpec] = {
         ENGAGEMENTS,
         DAILY_PAIRS,
         DAILY_TOPICS,
+        DAILY_TARGETS,
+        PAIR_WINDOW,
         EDGES,
         SIGNALS,
         PRIOR,

@@ -1,5 +1,6 @@
-"""aggregate: fold the new day's engagements into daily pair and topic aggregates, after the +K
-rate limits."""
+"""aggregate: fold the new day's engagements into daily pair, target and topic aggregates, after
+the +K rate limits. Re-aggregating a day makes the kept window sums that include it stale: they
+are dropped first (a crash in between leaves the edges stage to recompute the window)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pyspark.sql import functions as F
 
 from jobs.context import RunContext, StageReport
 from transforms.aggregates import daily_pairs, daily_topics
+from transforms.bursts import target_day_stats
 from transforms.endorsements import is_endorsement, limit_endorsements
 
 
@@ -25,8 +27,12 @@ def run(ctx: RunContext) -> StageReport:
     ).persist()
     pairs = daily_pairs(counted).persist()
     try:
+        stale = lake.delete_where("pair_window", "score_date", window_states_with(ctx, dates))
         outputs = {
             "daily_pairs": lake.replace_partitions("daily_pairs", pairs, {"event_date": dates}),
+            "daily_targets": lake.replace_partitions(
+                "daily_targets", target_day_stats(pairs), {"event_date": dates}
+            ),
             "daily_topics": lake.replace_partitions(
                 "daily_topics", daily_topics(counted, ctx.config.networks), {"event_date": dates}
             ),
@@ -50,4 +56,13 @@ def run(ctx: RunContext) -> StageReport:
         "endorsements_kept": kept,
         "endorsements_over_limit": given - kept,
     }
+    if stale is not None:
+        outputs["pair_window"] = stale
     return StageReport(counts=counts, inputs=inputs, outputs=outputs)
+
+
+def window_states_with(ctx: RunContext, dates: list[dt.date]) -> list[dt.date]:
+    """The score dates whose window holds one of `dates`: their kept pair sums (pair_window)
+    would slide on with the old aggregates of those days."""
+    span = max(dates) - min(dates) + dt.timedelta(days=ctx.config.window.days)
+    return [min(dates) + dt.timedelta(days=k) for k in range(span.days)]

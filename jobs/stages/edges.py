@@ -1,33 +1,77 @@
-"""edges: the 90-day engagement graph and per-network signals for the score date."""
+"""edges: the 90-day engagement graph and per-network signals for the score date.
+
+The window's decayed pair sums are slid from a recent day's kept sums (`pair_window`) when one
+is usable, else recomputed from the window's daily pairs; either way they are kept for the next
+day (transforms/window_state.py, docs/SCORING.md §4).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from jobs.context import RunContext, StageReport
-from transforms import edges
+from transforms import edges, window_state
+from transforms.bursts import damped_targets, factors_from_stats, target_day_stats
+
+log = logging.getLogger("sway.edges")
 
 
 def run(ctx: RunContext) -> StageReport:
     lake, cfg, date = ctx.lake, ctx.config, ctx.score_date
-    inputs = ctx.versions("daily_pairs", "prior")
+    inputs = ctx.versions("daily_pairs", "daily_targets", "pair_window", "prior")
     window = edges.window_dates(date, cfg.window.days)
     daily = lake.read("daily_pairs", inputs["daily_pairs"]).where(F.col("event_date").isin(window))
+    stats = day_stats(ctx, inputs, window, daily)
+    basis = window_state.pair_window_basis(cfg.window.days, cfg.window.half_life_days, cfg.networks)
+    state_date = usable_state(ctx, inputs["pair_window"], basis)
+    counts: dict[str, int] = {"window_slid_days": (date - state_date).days if state_date else 0}
+    defences = {
+        "burst_cap": cfg.edges.burst_cap,
+        "burst_floor": cfg.edges.burst_floor,
+        "crowd_cap": cfg.edges.crowd_cap,
+        "crowd_floor": cfg.edges.crowd_floor,
+    }
+    args = (date, cfg.window.days, cfg.window.half_life_days, cfg.networks)
+    cached: list[DataFrame] = []
+    if state_date is None:
+        decayed = edges.decayed_pair_networks(daily, *args, **defences, target_days=stats)
+        sums = decayed = decayed.persist()
+        cached.append(sums)
+    else:
+        sums = slid_sums(ctx, inputs, state_date).persist()
+        factors = factors_from_stats(stats, *defences.values())
+        damped = damped_targets(factors).persist()
+        cached += [sums, damped]
+        counts["damped_targets"] = damped.count()
+        decayed = window_state.with_defences(sums, damped, daily, stats, *args, **defences)
+    try:
+        kept = lake.replace_partitions(
+            "pair_window",
+            window_state.pair_window_rows(sums, date, basis),
+            {"score_date": [date]},
+        )
+        return _graph_and_signals(ctx, inputs, decayed, counts, kept)
+    finally:
+        for frame in cached:
+            frame.unpersist()
+
+
+def _graph_and_signals(
+    ctx: RunContext,
+    inputs: dict[str, int | None],
+    decayed: DataFrame,
+    counts: dict[str, int],
+    kept: int,
+) -> StageReport:
+    lake, cfg, date = ctx.lake, ctx.config, ctx.score_date
     trust = (
         lake.read("prior", inputs["prior"])
         .where(F.col("score_date") == F.lit(date))
         .select(F.col("person_id"), F.col("trust"))
-    )
-    decayed = edges.decayed_pair_networks(
-        daily,
-        date,
-        cfg.window.days,
-        cfg.window.half_life_days,
-        cfg.networks,
-        burst_cap=cfg.edges.burst_cap,
-        burst_floor=cfg.edges.burst_floor,
-        crowd_cap=cfg.edges.crowd_cap,
-        crowd_floor=cfg.edges.crowd_floor,
     )
     quality = edges.reactor_quality(trust, cfg.edges.trusted_reactor)
     unit, scale, power = (
@@ -42,6 +86,7 @@ def run(ctx: RunContext) -> StageReport:
         graph = edges.engagement_edges(pairs, date, unit, scale, quality, power)
         signals = edges.network_signals(pairs, date, unit, scale, quality, power)
         outputs = {
+            "pair_window": kept,
             "edges": lake.replace_partitions("edges", graph, {"score_date": [date]}),
             "signals": lake.replace_partitions("signals", signals, {"score_date": [date]}),
         }
@@ -51,7 +96,7 @@ def run(ctx: RunContext) -> StageReport:
             F.count(F.lit(1)).alias("all"), F.sum(sink).alias("sink")
         ).collect()[0]
         mutual = pairs.where(F.col("mutual_factor") < 1.0).select("src", "dst").distinct()
-        counts = {
+        counts |= {
             "pair_networks": pairs.count(),
             "edges": int(written_counts["all"] - (written_counts["sink"] or 0)),
             "leak_edges": int(written_counts["sink"] or 0),
@@ -59,4 +104,85 @@ def run(ctx: RunContext) -> StageReport:
         }
     finally:
         pairs.unpersist()
+    pruned = prune_states(ctx)
+    if pruned is not None:
+        outputs["pair_window"] = pruned
     return StageReport(counts=counts, inputs=inputs, outputs=outputs)
+
+
+def day_stats(
+    ctx: RunContext, inputs: dict[str, int | None], window: list[dt.date], daily: DataFrame
+) -> DataFrame:
+    """The window's per-day target statistics as the aggregate stage stored them (daily_targets);
+    the days aggregated before that table existed get theirs from their daily pairs."""
+    lake = ctx.lake
+    stored = None
+    if inputs["daily_targets"] is not None:
+        stored = lake.read("daily_targets", inputs["daily_targets"])
+        stored = stored.where(F.col("event_date").isin(window))
+    stored_days = _dates(stored) if stored is not None else set()
+    missing = sorted(_dates(daily) - stored_days)
+    if not missing:
+        return stored
+    log.warning(
+        "daily_targets lacks %d day(s) of the window (%s..%s): counted from daily_pairs",
+        len(missing),
+        missing[0],
+        missing[-1],
+    )
+    counted = target_day_stats(daily.where(F.col("event_date").isin(missing)))
+    return counted if stored is None else stored.unionByName(counted)
+
+
+def _dates(df: DataFrame) -> set[dt.date]:
+    return {row[0] for row in df.select(F.col("event_date")).distinct().collect()}
+
+
+def usable_state(ctx: RunContext, version: int | None, basis: str) -> dt.date | None:
+    """The latest kept window sums to slide from: at most window.slide_max_days before the score
+    date, made under the same settings (basis). None: recompute the window."""
+    cfg, date = ctx.config.window, ctx.score_date
+    if version is None or cfg.slide_max_days == 0:
+        return None
+    kept = ctx.lake.read("pair_window", version)
+    for back in range(1, min(cfg.slide_max_days, cfg.days) + 1):
+        candidate = date - dt.timedelta(days=back)
+        rows = kept.where(F.col("score_date") == F.lit(candidate)).select("basis").limit(1)
+        found = rows.collect()
+        if found:
+            if found[0]["basis"] == basis:
+                return candidate
+            log.info("pair_window of %s was made under other settings: recomputing", candidate)
+            return None
+    return None
+
+
+def slid_sums(ctx: RunContext, inputs: dict[str, int | None], state_date: dt.date) -> DataFrame:
+    """The window sums of the score date, slid from those kept for state_date."""
+    lake, cfg, date = ctx.lake, ctx.config, ctx.score_date
+    entering, leaving = window_state.days_between(state_date, date, cfg.window.days)
+    all_pairs = lake.read("daily_pairs", inputs["daily_pairs"])
+    state = lake.read("pair_window", inputs["pair_window"]).where(
+        F.col("score_date") == F.lit(state_date)
+    )
+    return window_state.slide_window(
+        state,
+        state_date,
+        all_pairs.where(F.col("event_date").isin(entering)),
+        all_pairs.where(F.col("event_date").isin(leaving)),
+        date,
+        cfg.window.days,
+        cfg.window.half_life_days,
+        cfg.networks,
+    )
+
+
+def prune_states(ctx: RunContext) -> int | None:
+    """Drop the kept sums older than the day before the score date (a rerun of the score date
+    still slides from there), then their files: only the next days' runs read this table."""
+    date, days = ctx.score_date, ctx.config.window.days + ctx.config.window.slide_max_days
+    old = [date - dt.timedelta(days=k) for k in range(2, days + 2)]
+    version = ctx.lake.delete_where("pair_window", "score_date", old)
+    if version is not None:
+        ctx.lake.vacuum("pair_window")
+    return version

@@ -1,0 +1,146 @@
+"""What sliding the window saves the edges stage: a recomputed window against a slid one.
+
+    python scripts/bench_window.py --lake DIR --date YYYY-MM-DD [--scratch DIR]
+        [--conf conf/local.yaml] [--set key=value ...] [--json PATH]
+
+Works on a lake whose daily job ran for DATE - 1 and DATE (an evaluation's lake, e.g.
+/tmp/sway-eval/small-seed7 with 2026-11-20) without touching it: a scratch lake links its
+`daily_pairs` and `prior` tables (read only) and gets its own `daily_targets` (built from the
+daily pairs when the lake has none, as the aggregate stage would have stored them: timed), then,
+in one process and one after the other, the edges stage runs for DATE - 1 recomputing the window
+(which keeps its sums), for DATE recomputing it (`window.slide_max_days=0`), and for DATE again
+sliding DATE - 1's sums. The two DATE outputs are compared (edges, signals, the kept sums: max
+relative difference). README "Scale" has the figures measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from jobs.config import load_config
+from jobs.context import RunContext
+from jobs.runner import run_stage
+from jobs.session import build_session
+from jobs.tables import Lake
+from transforms.bursts import target_day_stats
+
+log = logging.getLogger("sway.bench_window")
+LOCAL_CONF = Path(__file__).resolve().parents[1] / "conf" / "local.yaml"
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+LINKED = ("daily_pairs", "prior")
+COMPARED = {"edges": ["src", "dst"], "signals": ["person_id", "network"]}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--lake", required=True)
+    parser.add_argument("--date", required=True, type=dt.date.fromisoformat)
+    parser.add_argument("--scratch", help="scratch lake folder (default: a temporary one)")
+    parser.add_argument("--conf", default=str(LOCAL_CONF), help="config overlay")
+    parser.add_argument("--set", dest="overrides", action="append", default=[])
+    parser.add_argument("--json", type=Path)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> dict:
+    """Runs the benchmark; with `spark` (tests), in that session, left running."""
+    args = parse_args(argv)
+    own_session = spark is None
+    with tempfile.TemporaryDirectory(prefix="sway-bench-window-") as temporary:
+        scratch = Path(args.scratch or temporary)
+        scratch.mkdir(parents=True, exist_ok=True)
+        sets = [*args.overrides, f"lake.root={scratch}"]
+        config = load_config([args.conf], sets)
+        # The same settings but one: recompute the window every day.
+        recompute = load_config([args.conf], [*sets, "window.slide_max_days=0"])
+        spark = spark or build_session(config)
+        try:
+            source = Path(args.lake).resolve()
+            result = timed_runs(spark, (config, recompute), source, scratch, args.date)
+        finally:
+            if own_session:
+                spark.stop()
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+    return result
+
+
+def timed_runs(
+    spark: SparkSession, configs: tuple, source: Path, scratch: Path, date: dt.date
+) -> dict:
+    config, recompute = configs
+    for name in LINKED:
+        if not (scratch / name).exists():
+            os.symlink(source / name, scratch / name)
+    lake = Lake(spark, str(scratch), config.lake.engine)
+    result: dict = {"lake": str(source), "date": date.isoformat(), "seconds": {}}
+    seconds = result["seconds"]
+    if (source / "daily_targets").exists():
+        os.symlink(source / "daily_targets", scratch / "daily_targets")
+    elif not lake.exists("daily_targets"):
+        started = time.perf_counter()
+        lake.overwrite("daily_targets", target_day_stats(lake.read("daily_pairs")))
+        seconds["daily_targets_built"] = round(time.perf_counter() - started, 1)
+    yesterday = date - dt.timedelta(days=1)
+    runs = [
+        ("recomputed_yesterday", recompute, yesterday),
+        ("recomputed", recompute, date),
+        ("slid", config, date),
+    ]
+    versions = {}
+    for label, cfg, day in runs:
+        started = time.perf_counter()
+        report = run_stage(RunContext(spark, cfg, lake, day, 1), "edges")
+        seconds[label] = round(time.perf_counter() - started, 1)
+        result[f"{label}_counts"] = report.counts
+        versions[label] = report.outputs
+        log.info("%s (%s): %.1f s %s", label, day, seconds[label], report.counts)
+    result["max_relative_difference"] = {
+        name: _max_difference(
+            _on(lake, name, versions["recomputed"][name], date),
+            _on(lake, name, versions["slid"][name], date),
+            keys,
+        )
+        for name, keys in COMPARED.items()
+    }
+    result["slid_over_recomputed"] = round(seconds["slid"] / seconds["recomputed"], 3)
+    log.info("result: %s", json.dumps(result))
+    return result
+
+
+def _on(lake: Lake, name: str, version: int, date: dt.date) -> DataFrame:
+    return lake.read(name, version).where(F.col("score_date") == F.lit(date))
+
+
+def _max_difference(a: DataFrame, b: DataFrame, keys: list[str]) -> float:
+    """Largest relative difference of the double columns of rows matched on keys (a row on one
+    side only counts as 1)."""
+    doubles = [c for c, kind in a.dtypes if kind == "double"]
+    left = a.select(*keys, *[F.col(c).alias(f"a_{c}") for c in doubles])
+    right = b.select(*keys, *[F.col(c).alias(f"b_{c}") for c in doubles])
+    joined = left.join(right, on=keys, how="full_outer")
+    gaps = [
+        F.coalesce(
+            F.abs(F.col(f"a_{c}") - F.col(f"b_{c}"))
+            / F.greatest(F.abs(F.col(f"a_{c}")), F.lit(1e-12)),
+            F.lit(1.0),
+        )
+        for c in doubles
+    ]
+    worst = joined.select(F.greatest(*gaps, F.lit(0.0)).alias("gap")).agg(F.max("gap")).first()[0]
+    return float(worst or 0.0)
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    main()

@@ -1,0 +1,128 @@
+"""Sliding the window (transforms/window_state.py) gives what recomputing it gives."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+
+from transforms.bursts import damped_targets, factors_from_stats, target_day_stats
+from transforms.edges import decayed_pair_networks, window_dates
+from transforms.schemas import DAILY_PAIRS
+from transforms.window_state import (
+    days_between,
+    pair_window_basis,
+    pair_window_rows,
+    slide_window,
+    with_defences,
+)
+
+NETWORKS = {"twitter": {"retweet": 1.0, "mention": 0.5}, "facebook": {"like": 0.25}}
+FIRST = dt.date(2026, 11, 1)
+WINDOW, HALF_LIFE = 5, 3.0
+DEFENCES = {"burst_cap": 2.0, "burst_floor": 3.0, "crowd_cap": 2.0, "crowd_floor": 4.0}
+COLUMNS = ["raw", "reactions", "raw_given", "reactions_given"]
+
+
+def _world(spark):
+    """12 days of pairs: fans of targets 1-6 on most days, a bought burst on target 2 (day 7,
+    one crowded hour), a viral day of target 3 (day 9, spread over the day), a pair whose only
+    day leaves the window, and a day (10) nobody reacts."""
+    rng = random.Random(5)
+    rows = []
+    for day in range(12):
+        date = FIRST + dt.timedelta(days=day)
+        if day == 10:
+            continue
+        for target in range(1, 7):
+            for fan in rng.sample(range(100, 130), rng.randint(1, 4)):
+                network, action = rng.choice(
+                    [("twitter", "retweet"), ("twitter", "mention"), ("facebook", "like")]
+                )
+                rows.append((date, fan, target, network, action, rng.randint(1, 3), 1, 1))
+        if day == 7:
+            rows += [(date, 200 + k, 2, "twitter", "retweet", 1, 1, 40) for k in range(40)]
+        if day == 9:
+            rows += [(date, 300 + k, 3, "facebook", "like", 1, 1, 2) for k in range(30)]
+    rows.append((FIRST, 999, 4, "twitter", "mention", 5, 1, 1))
+    return spark.createDataFrame(rows, DAILY_PAIRS.schema)
+
+
+def _recomputed(pairs, date):
+    """The reference: the whole window from its daily pairs."""
+    return decayed_pair_networks(pairs, date, WINDOW, HALF_LIFE, NETWORKS, **DEFENCES)
+
+
+def _slid(pairs, state, state_date, date):
+    """What the edges stage does with kept sums: slide, then the damped targets again."""
+    entering, leaving = days_between(state_date, date, WINDOW)
+    sums = slide_window(
+        state,
+        state_date,
+        pairs.where(pairs.event_date.isin(entering)),
+        pairs.where(pairs.event_date.isin(leaving)),
+        date,
+        WINDOW,
+        HALF_LIFE,
+        NETWORKS,
+    )
+    window = pairs.where(pairs.event_date.isin(window_dates(date, WINDOW)))
+    stats = target_day_stats(window)
+    damped = damped_targets(factors_from_stats(stats, *DEFENCES.values()))
+    args = (date, WINDOW, HALF_LIFE, NETWORKS)
+    decayed = with_defences(sums, damped, window, stats, *args, **DEFENCES)
+    return sums, decayed, {r.target_person_id for r in damped.collect()}
+
+
+def _rows(frame):
+    return {(r.src, r.dst, r.network): r for r in frame.collect()}
+
+
+def test_days_between_lists_the_days_entering_and_leaving():
+    d = FIRST + dt.timedelta(days=10)
+    assert days_between(d - dt.timedelta(days=1), d, 5) == ([d], [d - dt.timedelta(days=5)])
+    entering, leaving = days_between(d - dt.timedelta(days=3), d, 5)
+    assert entering == [d - dt.timedelta(days=k) for k in (2, 1, 0)]
+    assert leaving == [d - dt.timedelta(days=k) for k in (7, 6, 5)]
+    # Further apart than the window: every old day leaves, only the window's days enter.
+    entering, leaving = days_between(d - dt.timedelta(days=8), d, 5)
+    assert len(entering) == 8 and len(leaving) == 5
+    with pytest.raises(ValueError, match="precede"):
+        days_between(d, d, 5)
+
+
+def test_sliding_day_by_day_and_over_a_gap_equals_recomputing(spark):
+    pairs = _world(spark).cache()
+    basis = pair_window_basis(WINDOW, HALF_LIFE, NETWORKS)
+    state_date = FIRST + dt.timedelta(days=4)
+    state = pair_window_rows(_recomputed(pairs, state_date), state_date, basis).localCheckpoint()
+    seen_damped = set()
+    # One day (the first day's pairs, 999 -> 4 among them, leave), two days at once (the burst
+    # of day 7 enters), one day, then three days across the empty day 10 (the viral day 9).
+    for date in [FIRST + dt.timedelta(days=k) for k in (5, 7, 8, 11)]:
+        sums, decayed, damped = _slid(pairs, state, state_date, date)
+        seen_damped |= damped
+        expected, got = _rows(_recomputed(pairs, date)), _rows(decayed)
+        assert got.keys() == expected.keys(), date
+        for key, row in expected.items():
+            for column in COLUMNS:
+                assert getattr(got[key], column) == pytest.approx(
+                    getattr(row, column), rel=1e-9, abs=1e-12
+                ), (date, key, column)
+            assert got[key].last_date == row.last_date
+        # As the table would: the kept sums, not the plan of every slide so far.
+        state, state_date = pair_window_rows(sums, date, basis).localCheckpoint(), date
+    # The test means something: the defences damped the burst and the viral day on the way,
+    # and the pair whose only day left the window is gone.
+    assert {2, 3} <= seen_damped
+    assert (999, 4, "twitter") not in _rows(state)
+    pairs.unpersist()
+
+
+def test_basis_changes_with_the_settings_the_sums_depend_on():
+    basis = pair_window_basis(90, 30.0, NETWORKS)
+    assert basis == pair_window_basis(90, 30, {k: dict(v) for k, v in NETWORKS.items()})
+    assert basis != pair_window_basis(60, 30.0, NETWORKS)
+    assert basis != pair_window_basis(90, 20.0, NETWORKS)
+    assert basis != pair_window_basis(90, 30.0, {**NETWORKS, "facebook": {"like": 0.3}})
