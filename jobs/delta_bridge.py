@@ -119,6 +119,12 @@ class BridgeEngine:
         extra = [F.col("_metadata.file_path").alias("_file")] if with_file else []
         return df.select(*spec.columns, *extra)
 
+    def partition_values(self, path: str, column: str, version: int | None) -> set[Any]:
+        """A partition column's values in the snapshot, read off the log (no data file read)."""
+        table = self._load(path, version)
+        files = log_files(table, local_path(path)).values() if table is not None else []
+        return {add[f"partition.{column}"] for add in files}
+
     # ------------------------------------------------------------ writes
     def create(self, spec: TableSpec, path: str) -> int:
         local = local_path(path)
@@ -206,16 +212,17 @@ class BridgeEngine:
         removes = [remove_action(by_file[f], spec, now) for f in hit]
         return self._commit_files(spec, path, keep, "append", removes=removes, table=table)
 
-    def vacuum(self, path: str) -> int | None:
-        """Delete every file the current version does not reference, at once (retention 0):
-        removed files of older versions (time travel to them ends) and orphans of crashed writes.
-        Files and folders starting with `_` (the log, writes being staged) are left alone. The
-        number of files deleted; None when the table does not exist."""
+    def vacuum(self, path: str, retention_hours: float = 0.0) -> int | None:
+        """Delete every file the current version does not reference and that was removed more
+        than retention_hours ago (0: at once; time travel to older versions ends), and orphans
+        of crashed writes. Files and folders starting with `_` (the log, writes being staged) are
+        left alone. The number of files deleted; None when the table does not exist."""
         table = self._load(path)
         if table is None:
             return None
         local = local_path(path)
-        options = {"retention_hours": 0, "enforce_retention_duration": False, "full": True}
+        hours = int(retention_hours)
+        options = {"retention_hours": hours, "enforce_retention_duration": False, "full": True}
         # delta-rs lists every tombstone past retention, files deleted long ago included, and
         # commits VACUUM START/END even then: vacuum only when a listed file is still on disk, so
         # that a rerun commits nothing.

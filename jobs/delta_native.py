@@ -142,7 +142,17 @@ class NativeEngine:
             self._table(path).delete(condition)
         return self.version(path)
 
-    def vacuum(self, path: str) -> int | None:
+    def partition_values(self, path: str, column: str, version: int | None) -> set[Any]:
+        """A partition column's values in the snapshot: delta-spark answers a query on partition
+        columns from the log's file list. UNTESTED here (no Delta JARs offline)."""
+        if not self.exists(path):
+            return set()
+        reader = self.spark.read.format("delta")
+        if version is not None:
+            reader = reader.option("versionAsOf", version)
+        return {row[0] for row in reader.load(path).select(column).distinct().collect()}
+
+    def vacuum(self, path: str, retention_hours: float = 0.0) -> int | None:
         """VACUUM with retention 0: every file the current version does not reference is deleted
         (time travel to older versions ends). Delta refuses a retention under its safety limit
         unless spark.databricks.delta.retentionDurationCheck.enabled is false, so it is switched
@@ -155,7 +165,7 @@ class NativeEngine:
         self.spark.conf.set(key, "false")
         try:
             with _native_errors(path):
-                self._table(path).vacuum(0.0)
+                self._table(path).vacuum(float(retention_hours))
         finally:
             if before is None:
                 self.spark.conf.unset(key)

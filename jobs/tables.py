@@ -221,10 +221,19 @@ class Lake:
             return None
         return self._impl.delete_rows(spec, self.path(name), F.coalesce(condition, F.lit(False)))
 
-    def vacuum(self, name: str) -> int | None:
-        """Delete the table's files that its current version does not reference, retention 0
-        (erasure: old versions stop being readable). Files deleted (None: unknown or no table)."""
+    def vacuum(self, name: str, retention_hours: float = 0.0) -> int | None:
+        """Delete the table's files that its current version does not reference and that were
+        removed more than retention_hours ago (0, erasure: old versions stop being readable).
+        Files deleted (None: unknown, or no table)."""
         self.spec(name)
         if not self.exists(name):
             return None
-        return self._impl.vacuum(self.path(name))
+        return self._impl.vacuum(self.path(name), retention_hours)
+
+    def partition_values(self, name: str, column: str, version: int | None = None) -> set[Any]:
+        """The values a partition column takes in the table (at `version`), without reading
+        its data files (bridge: from the Delta log); empty when the table does not exist."""
+        spec = self.spec(name)
+        if column not in spec.partition_by:
+            raise TableError(f"{name}: {column!r} is not a partition column")
+        return self._impl.partition_values(self.path(name), column, version)

@@ -3,14 +3,15 @@
     python scripts/bench_window.py --lake DIR --date YYYY-MM-DD [--scratch DIR]
         [--conf conf/local.yaml] [--set key=value ...] [--json PATH]
 
-Works on a lake whose daily job ran for DATE - 1 and DATE (an evaluation's lake, e.g.
-/tmp/sway-eval/small-seed7 with 2026-11-20) without touching it: a scratch lake links its
-`daily_pairs` and `prior` tables (read only) and gets its own `daily_targets` (built from the
-daily pairs when the lake has none, as the aggregate stage would have stored them: timed), then,
-in one process and one after the other, the edges stage runs for DATE - 1 recomputing the window
-(which keeps its sums), for DATE recomputing it (`window.slide_max_days=0`), and for DATE again
-sliding DATE - 1's sums. The two DATE outputs are compared (edges, signals, the kept sums: max
-relative difference). README "Scale" has the figures measured.
+Works on a lake whose daily pairs are aggregated up to DATE (an evaluation's lake, e.g.
+/tmp/sway-eval/small-seed7 with 2026-11-20) without touching it: a scratch lake (on the same file
+system) hard-links its `daily_pairs`, `accounts`, `people` and `daily_targets` tables (read only;
+a lake aggregated before `daily_targets` existed gets it built from its daily pairs, timed) and
+computes its own prior for DATE - 1 and DATE; then, in one process and one after the other, the
+edges stage runs for DATE - 1 recomputing the window (which
+keeps its sums), for DATE recomputing it (`window.slide_max_days=0`), and for DATE again sliding
+DATE - 1's sums. The two DATE outputs are compared (edges and signals: max relative difference).
+README "Scale" has the figures measured.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import datetime as dt
 import json
 import logging
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -37,7 +39,7 @@ from transforms.bursts import target_day_stats
 log = logging.getLogger("sway.bench_window")
 LOCAL_CONF = Path(__file__).resolve().parents[1] / "conf" / "local.yaml"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-LINKED = ("daily_pairs", "prior")
+LINKED = ("daily_pairs", "accounts", "people")
 COMPARED = {"edges": ["src", "dst"], "signals": ["person_id", "network"]}
 
 
@@ -79,19 +81,21 @@ def timed_runs(
     spark: SparkSession, configs: tuple, source: Path, scratch: Path, date: dt.date
 ) -> dict:
     config, recompute = configs
-    for name in LINKED:
+    # Hard links, not symbolic ones: the bridge locates files relative to the table's folder.
+    linked = [*LINKED, "daily_targets"] if (source / "daily_targets").exists() else LINKED
+    for name in linked:
         if not (scratch / name).exists():
-            os.symlink(source / name, scratch / name)
+            shutil.copytree(source / name, scratch / name, copy_function=os.link)
     lake = Lake(spark, str(scratch), config.lake.engine)
     result: dict = {"lake": str(source), "date": date.isoformat(), "seconds": {}}
     seconds = result["seconds"]
-    if (source / "daily_targets").exists():
-        os.symlink(source / "daily_targets", scratch / "daily_targets")
-    elif not lake.exists("daily_targets"):
+    if not lake.exists("daily_targets"):
         started = time.perf_counter()
         lake.overwrite("daily_targets", target_day_stats(lake.read("daily_pairs")))
         seconds["daily_targets_built"] = round(time.perf_counter() - started, 1)
     yesterday = date - dt.timedelta(days=1)
+    for day in (yesterday, date):  # the reactors' trust, for the dates benchmarked
+        run_stage(RunContext(spark, config, lake, day, 1), "prior")
     runs = [
         ("recomputed_yesterday", recompute, yesterday),
         ("recomputed", recompute, date),

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from transforms.bursts import damped_targets, factors_from_stats, target_day_stats
+from transforms.bursts import damped_days, factors_from_stats, target_day_stats
 from transforms.edges import decayed_pair_networks, window_dates
 from transforms.schemas import DAILY_PAIRS
 from transforms.window_state import (
@@ -27,8 +27,9 @@ COLUMNS = ["raw", "reactions", "raw_given", "reactions_given"]
 
 def _world(spark):
     """12 days of pairs: fans of targets 1-6 on most days, a bought burst on target 2 (day 7,
-    one crowded hour), a viral day of target 3 (day 9, spread over the day), a pair whose only
-    day leaves the window, and a day (10) nobody reacts."""
+    one crowded hour), a crowded hour of target 6 on a day within its cap (day 8), a viral day of
+    target 3 (day 9, spread over the day), a pair whose only day leaves the window, and a day
+    (10) nobody reacts."""
     rng = random.Random(5)
     rows = []
     for day in range(12):
@@ -36,13 +37,17 @@ def _world(spark):
         if day == 10:
             continue
         for target in range(1, 7):
-            for fan in rng.sample(range(100, 130), rng.randint(1, 4)):
+            # Target 6 draws 8-12 people a day, one per hour.
+            fans = rng.sample(range(400, 460), rng.randint(8, 12)) if target == 6 else None
+            for fan in fans or rng.sample(range(100, 130), rng.randint(1, 4)):
                 network, action = rng.choice(
                     [("twitter", "retweet"), ("twitter", "mention"), ("facebook", "like")]
                 )
                 rows.append((date, fan, target, network, action, rng.randint(1, 3), 1, 1))
         if day == 7:
             rows += [(date, 200 + k, 2, "twitter", "retweet", 1, 1, 40) for k in range(40)]
+        if day == 8:  # 6 people in one hour: a crowd for target 6, not a day over its cap
+            rows += [(date, 500 + k, 6, "twitter", "mention", 1, 1, 6) for k in range(6)]
         if day == 9:
             rows += [(date, 300 + k, 3, "facebook", "like", 1, 1, 2) for k in range(30)]
     rows.append((FIRST, 999, 4, "twitter", "mention", 5, 1, 1))
@@ -68,11 +73,9 @@ def _slid(pairs, state, state_date, date):
         NETWORKS,
     )
     window = pairs.where(pairs.event_date.isin(window_dates(date, WINDOW)))
-    stats = target_day_stats(window)
-    damped = damped_targets(factors_from_stats(stats, *DEFENCES.values()))
-    args = (date, WINDOW, HALF_LIFE, NETWORKS)
-    decayed = with_defences(sums, damped, window, stats, *args, **DEFENCES)
-    return sums, decayed, {r.target_person_id for r in damped.collect()}
+    damped = damped_days(factors_from_stats(target_day_stats(window), *DEFENCES.values()))
+    decayed = with_defences(sums, damped, window, date, HALF_LIFE, NETWORKS)
+    return sums, decayed, {(r.target_person_id, r.burst_factor < 1) for r in damped.collect()}
 
 
 def _rows(frame):
@@ -85,9 +88,10 @@ def test_days_between_lists_the_days_entering_and_leaving():
     entering, leaving = days_between(d - dt.timedelta(days=3), d, 5)
     assert entering == [d - dt.timedelta(days=k) for k in (2, 1, 0)]
     assert leaving == [d - dt.timedelta(days=k) for k in (7, 6, 5)]
-    # Further apart than the window: every old day leaves, only the window's days enter.
+    # Further apart than the window: every old day leaves, only the new window's days enter.
     entering, leaving = days_between(d - dt.timedelta(days=8), d, 5)
-    assert len(entering) == 8 and len(leaving) == 5
+    assert entering == window_dates(d, 5)
+    assert leaving == window_dates(d - dt.timedelta(days=8), 5)
     with pytest.raises(ValueError, match="precede"):
         days_between(d, d, 5)
 
@@ -113,9 +117,11 @@ def test_sliding_day_by_day_and_over_a_gap_equals_recomputing(spark):
             assert got[key].last_date == row.last_date
         # As the table would: the kept sums, not the plan of every slide so far.
         state, state_date = pair_window_rows(sums, date, basis).localCheckpoint(), date
-    # The test means something: the defences damped the burst and the viral day on the way,
-    # and the pair whose only day left the window is gone.
-    assert {2, 3} <= seen_damped
+    # The test means something: the defences damped the burst and the viral day by the day
+    # cap, target 6's crowded hour by the hour cap alone, and the pair whose only day left the
+    # window is gone.
+    assert {(2, True), (3, True), (6, False)} <= seen_damped
+    assert (6, True) not in seen_damped
     assert (999, 4, "twitter") not in _rows(state)
     pairs.unpersist()
 

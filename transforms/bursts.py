@@ -87,12 +87,13 @@ def crowd_factor() -> Column:
     return F.when(over, F.col("allowed_crowd") / F.col("crowd")).otherwise(F.lit(1.0))
 
 
-def damped_targets(factors: DataFrame) -> DataFrame:
-    """target_person_id of every target that a defence damps on some day of `factors`: a day
-    counted below 1, or a peak hour above the allowed crowd (then some of its pairs are damped).
-    Every other target's pairs count in full, which is what lets the window slide (window_state)."""
+def damped_days(factors: DataFrame) -> DataFrame:
+    """The rows of `factors` (factors_from_stats) where a defence damps something: a day counted
+    below 1, or a peak hour above the allowed crowd (then the pairs of that hour are damped).
+    On every other day of every target, every pair counts in full: that is what lets the window
+    slide (transforms/window_state.py)."""
     damped = F.col("burst_factor") < F.lit(1.0)
     if "allowed_crowd" in factors.columns:
         crowded = F.col("peak_crowd").isNotNull() & (F.col("peak_crowd") > F.col("allowed_crowd"))
         damped = damped | crowded
-    return factors.where(damped).select(F.col("target_person_id")).distinct()
+    return factors.where(damped).drop("peak_crowd")

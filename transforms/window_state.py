@@ -9,12 +9,13 @@ obey, for any earlier date P whose sums are kept (the `pair_window` table),
     S_D = S_P * 2^(-(D - P)/h) + (the days entering, (P, D]) - (the days leaving, (P - W, D - W]),
 
 each day decayed to D. So the daily run reads yesterday's sums and two days of daily pairs, not W
-days. The gaming defences are not linear (a target's caps depend on medians over its whole
-window), but they damp few targets: those targets' pairs are recomputed from the window's daily
-pairs restricted to them (bursts.damped_targets), and everyone else's damped sums equal their
-undamped ones. The result equals edges.decayed_pair_networks over the whole window up to float
-rounding (tests/test_window_state.py). docs/SCORING.md §4 has the stage's side: when a kept state
-may be used, and what makes it stale.
+days for the sums. The gaming defences are not linear (a target's caps depend on medians over
+its whole window, which move every day), but they damp few of a target's days: the damped sums
+are the whole sums less what the caps take on those days, read back from the daily pairs of the
+damped target-days only (bursts.damped_days, with_defences). The result equals
+edges.decayed_pair_networks over the whole window up to float rounding
+(tests/test_window_state.py). docs/SCORING.md §4 has the stage's side: when a kept state may be
+used, and what makes it stale.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from transforms.aggregates import action_weight
-from transforms.edges import decay_factor, decayed_pair_networks
+from transforms.bursts import crowd_factor
+from transforms.edges import decay_factor
 from transforms.schemas import PAIR_WINDOW
 
 SUMS = ["raw_given", "reactions_given"]
@@ -51,7 +53,9 @@ def days_between(
     if state_date >= score_date:
         raise ValueError(f"state date {state_date} must precede the score date {score_date}")
     span = (score_date - state_date).days
-    entering = [state_date + dt.timedelta(days=k) for k in range(1, span + 1)]
+    entering = [
+        state_date + dt.timedelta(days=k) for k in range(max(1, span - window_days + 1), span + 1)
+    ]
     first_left = state_date - dt.timedelta(days=window_days - 1)
     leaving = [first_left + dt.timedelta(days=k) for k in range(min(span, window_days))]
     return entering, leaving
@@ -123,36 +127,36 @@ def with_defences(
     sums: DataFrame,
     damped: DataFrame,
     daily_pairs: DataFrame,
-    target_days: DataFrame,
     score_date: dt.date,
-    window_days: int,
     half_life_days: float,
     networks: dict[str, dict[str, float]],
-    **defences: float | None,
 ) -> DataFrame:
-    """The window's pairs as edges.decayed_pair_networks gives them, from slid `sums`: the
-    targets no defence damps (not in `damped`, bursts.damped_targets) keep their sums whole (raw
-    = raw_given, reactions = reactions_given); the damped targets' pairs are recomputed from their
-    daily pairs and statistics of the window (`daily_pairs`, `target_days`), since their caps
-    depend on the whole window's medians, which moved with the day. `defences`: the burst and
-    crowd caps and floors, as decayed_pair_networks takes them."""
-    targets = damped.select(F.col("target_person_id"))
-    recomputed = decayed_pair_networks(
-        daily_pairs.join(targets, on="target_person_id", how="left_semi"),
-        score_date,
-        window_days,
-        half_life_days,
-        networks,
-        target_days=target_days.join(targets, on="target_person_id", how="left_semi"),
-        **defences,
+    """The window's pairs as edges.decayed_pair_networks gives them, from slid `sums`: each
+    pair's damped sums are its whole sums less what the defences took on the days they damp
+    (`damped`: bursts.damped_days rows, with the day's burst_factor and allowed_crowd). Only the
+    daily pairs of those target-days are read back: raw = raw_given - sum of weight * reactions *
+    (1 - kept) * decay over them, kept = burst_factor * crowd_factor; likewise the reactions."""
+    keys = ["event_date", "target_person_id"]
+    rows = daily_pairs.join(damped, on=keys, how="inner")
+    kept = F.col("burst_factor")
+    if "allowed_crowd" in damped.columns:
+        kept = kept * crowd_factor()
+    lost = (F.lit(1.0) - kept) * F.col("reactions").cast("double")
+    lost = lost * decay_factor(score_date, half_life_days)
+    taken = rows.groupBy(
+        F.col("actor_person_id").alias("src"),
+        F.col("target_person_id").alias("dst"),
+        F.col("network"),
+    ).agg(
+        F.sum(action_weight(networks) * lost).alias("raw_taken"),
+        F.sum(lost).alias("reactions_taken"),
     )
-    whole = sums.join(
-        targets.select(F.col("target_person_id").alias("dst")), on="dst", how="left_anti"
-    ).select(
+    return sums.join(taken, on=KEY, how="left").select(
         *[F.col(c) for c in KEY],
-        F.col("raw_given").alias("raw"),
-        F.col("reactions_given").alias("reactions"),
+        (F.col("raw_given") - F.coalesce(F.col("raw_taken"), F.lit(0.0))).alias("raw"),
+        (F.col("reactions_given") - F.coalesce(F.col("reactions_taken"), F.lit(0.0))).alias(
+            "reactions"
+        ),
         *[F.col(c) for c in SUMS],
         F.col("last_date"),
     )
-    return whole.unionByName(recomputed.select(*whole.columns))

@@ -19,8 +19,8 @@ STAGES: dict[str, tuple[Stage, str]] = {
     ),
     "aggregate": (
         aggregate.run,
-        "fold the day's engagements into per-pair and per-topic daily aggregates "
-        "-> daily_pairs, daily_topics",
+        "fold the day's engagements into per-pair, per-target and per-topic daily aggregates "
+        "-> daily_pairs, daily_targets, daily_topics",
     ),
     "prior": (
         prior.run,
@@ -29,9 +29,9 @@ STAGES: dict[str, tuple[Stage, str]] = {
     ),
     "edges": (
         edges.run,
-        "90-day window of daily aggregates with decay, burst damping, per-pair diminishing "
-        "returns, pod (mutual) discount, actor selectivity and reactor trust -> edges (person "
-        "graph), signals (per network)",
+        "90-day window of daily aggregates (yesterday's window sums slid by a day) with decay, "
+        "burst damping, per-pair diminishing returns, pod (mutual) discount, actor selectivity "
+        "and reactor trust -> pair_window (the sums), edges (person graph), signals (per network)",
     ),
     "propagate": (
         propagate.run,

@@ -27,7 +27,9 @@ def run(ctx: RunContext) -> StageReport:
     ).persist()
     pairs = daily_pairs(counted).persist()
     try:
-        stale = lake.delete_where("pair_window", "score_date", window_states_with(ctx, dates))
+        # Every later state: one slid from a stale state is stale too, whatever its window.
+        states = lake.partition_values("pair_window", "score_date")
+        stale = lake.delete_where("pair_window", "score_date", [d for d in states if d >= dates[0]])
         outputs = {
             "daily_pairs": lake.replace_partitions("daily_pairs", pairs, {"event_date": dates}),
             "daily_targets": lake.replace_partitions(
@@ -59,10 +61,3 @@ def run(ctx: RunContext) -> StageReport:
     if stale is not None:
         outputs["pair_window"] = stale
     return StageReport(counts=counts, inputs=inputs, outputs=outputs)
-
-
-def window_states_with(ctx: RunContext, dates: list[dt.date]) -> list[dt.date]:
-    """The score dates whose window holds one of `dates`: their kept pair sums (pair_window)
-    would slide on with the old aggregates of those days."""
-    span = max(dates) - min(dates) + dt.timedelta(days=ctx.config.window.days)
-    return [min(dates) + dt.timedelta(days=k) for k in range(span.days)]

@@ -15,9 +15,12 @@ from pyspark.sql import functions as F
 
 from jobs.context import RunContext, StageReport
 from transforms import edges, window_state
-from transforms.bursts import damped_targets, factors_from_stats, target_day_stats
+from transforms.bursts import damped_days, factors_from_stats, target_day_stats
 
 log = logging.getLogger("sway.edges")
+# Files of dropped window sums stay this long before they are deleted: a job still reading an
+# older version (a manual run alongside the DAG's) does not lose them under its feet.
+STATE_RETENTION_HOURS = 24.0
 
 
 def run(ctx: RunContext) -> StageReport:
@@ -25,7 +28,7 @@ def run(ctx: RunContext) -> StageReport:
     inputs = ctx.versions("daily_pairs", "daily_targets", "pair_window", "prior")
     window = edges.window_dates(date, cfg.window.days)
     daily = lake.read("daily_pairs", inputs["daily_pairs"]).where(F.col("event_date").isin(window))
-    stats = day_stats(ctx, inputs, window, daily)
+    stats, counted = day_stats(ctx, inputs, window, daily)
     basis = window_state.pair_window_basis(cfg.window.days, cfg.window.half_life_days, cfg.networks)
     state_date = usable_state(ctx, inputs["pair_window"], basis)
     counts: dict[str, int] = {"window_slid_days": (date - state_date).days if state_date else 0}
@@ -43,18 +46,23 @@ def run(ctx: RunContext) -> StageReport:
         cached.append(sums)
     else:
         sums = slid_sums(ctx, inputs, state_date).persist()
-        factors = factors_from_stats(stats, *defences.values())
-        damped = damped_targets(factors).persist()
+        damped = damped_days(factors_from_stats(stats, *defences.values())).persist()
         cached += [sums, damped]
-        counts["damped_targets"] = damped.count()
-        decayed = window_state.with_defences(sums, damped, daily, stats, *args, **defences)
+        # How much the defences make the stage read back: damped target-days of all of them.
+        counts["damped_target_days"], counts["target_days"] = damped.count(), stats.count()
+        decayed = window_state.with_defences(
+            sums, damped, daily, date, cfg.window.half_life_days, cfg.networks
+        )
     try:
         kept = lake.replace_partitions(
             "pair_window",
             window_state.pair_window_rows(sums, date, basis),
             {"score_date": [date]},
         )
-        return _graph_and_signals(ctx, inputs, decayed, counts, kept)
+        report = _graph_and_signals(ctx, inputs, decayed, counts, kept)
+        if counted is not None:
+            report.outputs["daily_targets"] = counted
+        return report
     finally:
         for frame in cached:
             frame.unpersist()
@@ -112,30 +120,26 @@ def _graph_and_signals(
 
 def day_stats(
     ctx: RunContext, inputs: dict[str, int | None], window: list[dt.date], daily: DataFrame
-) -> DataFrame:
-    """The window's per-day target statistics as the aggregate stage stored them (daily_targets);
-    the days aggregated before that table existed get theirs from their daily pairs."""
+) -> tuple[DataFrame, int | None]:
+    """The window's per-day target statistics as the aggregate stage stored them (daily_targets).
+    Days aggregated before that table existed get theirs from their daily pairs, stored once
+    (the version written, else None)."""
     lake = ctx.lake
-    stored = None
-    if inputs["daily_targets"] is not None:
-        stored = lake.read("daily_targets", inputs["daily_targets"])
-        stored = stored.where(F.col("event_date").isin(window))
-    stored_days = _dates(stored) if stored is not None else set()
-    missing = sorted(_dates(daily) - stored_days)
-    if not missing:
-        return stored
-    log.warning(
-        "daily_targets lacks %d day(s) of the window (%s..%s): counted from daily_pairs",
-        len(missing),
-        missing[0],
-        missing[-1],
-    )
-    counted = target_day_stats(daily.where(F.col("event_date").isin(missing)))
-    return counted if stored is None else stored.unionByName(counted)
-
-
-def _dates(df: DataFrame) -> set[dt.date]:
-    return {row[0] for row in df.select(F.col("event_date")).distinct().collect()}
+    days = set(window)
+    aggregated = lake.partition_values("daily_pairs", "event_date", inputs["daily_pairs"]) & days
+    stored = lake.partition_values("daily_targets", "event_date", inputs["daily_targets"])
+    missing = sorted(aggregated - stored)
+    written = None
+    if missing:  # lakes aggregated before the table existed
+        log.warning(
+            "daily_targets lacks %d day(s) of the window (%s..%s): counting them from daily_pairs",
+            len(missing),
+            missing[0],
+            missing[-1],
+        )
+        counted = target_day_stats(daily.where(F.col("event_date").isin(missing)))
+        written = lake.replace_partitions("daily_targets", counted, {"event_date": missing})
+    return lake.read("daily_targets").where(F.col("event_date").isin(window)), written
 
 
 def usable_state(ctx: RunContext, version: int | None, basis: str) -> dt.date | None:
@@ -144,17 +148,17 @@ def usable_state(ctx: RunContext, version: int | None, basis: str) -> dt.date | 
     cfg, date = ctx.config.window, ctx.score_date
     if version is None or cfg.slide_max_days == 0:
         return None
-    kept = ctx.lake.read("pair_window", version)
-    for back in range(1, min(cfg.slide_max_days, cfg.days) + 1):
-        candidate = date - dt.timedelta(days=back)
-        rows = kept.where(F.col("score_date") == F.lit(candidate)).select("basis").limit(1)
-        found = rows.collect()
-        if found:
-            if found[0]["basis"] == basis:
-                return candidate
-            log.info("pair_window of %s was made under other settings: recomputing", candidate)
-            return None
-    return None
+    earliest = date - dt.timedelta(days=cfg.slide_max_days)
+    kept = ctx.lake.partition_values("pair_window", "score_date", version)
+    candidates = [day for day in kept if earliest <= day < date]
+    if not candidates:
+        return None
+    latest = max(candidates)
+    rows = ctx.lake.read("pair_window", version).where(F.col("score_date") == F.lit(latest))
+    if rows.select("basis").first()["basis"] != basis:
+        log.info("pair_window of %s was made under other settings: recomputing", latest)
+        return None
+    return latest
 
 
 def slid_sums(ctx: RunContext, inputs: dict[str, int | None], state_date: dt.date) -> DataFrame:
@@ -179,10 +183,13 @@ def slid_sums(ctx: RunContext, inputs: dict[str, int | None], state_date: dt.dat
 
 def prune_states(ctx: RunContext) -> int | None:
     """Drop the kept sums older than the day before the score date (a rerun of the score date
-    still slides from there), then their files: only the next days' runs read this table."""
-    date, days = ctx.score_date, ctx.config.window.days + ctx.config.window.slide_max_days
-    old = [date - dt.timedelta(days=k) for k in range(2, days + 2)]
+    still slides from there); their files go once removed STATE_RETENTION_HOURS ago."""
+    date = ctx.score_date
+    old = [
+        day
+        for day in ctx.lake.partition_values("pair_window", "score_date")
+        if day < date - dt.timedelta(days=1)
+    ]
     version = ctx.lake.delete_where("pair_window", "score_date", old)
-    if version is not None:
-        ctx.lake.vacuum("pair_window")
+    ctx.lake.vacuum("pair_window", STATE_RETENTION_HOURS)
     return version
