@@ -15,6 +15,7 @@ from transforms.window_state import (
     pair_window_basis,
     pair_window_rows,
     slide_window,
+    window_sums,
     with_defences,
 )
 
@@ -123,6 +124,24 @@ def test_sliding_day_by_day_and_over_a_gap_equals_recomputing(spark):
     assert {(2, True), (3, True), (6, False)} <= seen_damped
     assert (6, True) not in seen_damped
     assert (999, 4, "twitter") not in _rows(state)
+    pairs.unpersist()
+
+
+def test_summed_window_with_the_caps_subtracted_equals_the_reference(spark):
+    """The edges stage's first run: the window's sums from its daily pairs, then the caps' share
+    subtracted on the damped target-days, as decayed_pair_networks computes it directly."""
+    pairs = _world(spark).cache()
+    date = FIRST + dt.timedelta(days=9)
+    window = pairs.where(pairs.event_date.isin(window_dates(date, WINDOW)))
+    sums = window_sums(pairs, date, WINDOW, HALF_LIFE, NETWORKS)
+    damped = damped_days(factors_from_stats(target_day_stats(window), *DEFENCES.values()))
+    got = _rows(with_defences(sums, damped, window, date, HALF_LIFE, NETWORKS))
+    expected = _rows(_recomputed(pairs, date))
+    assert got.keys() == expected.keys()
+    for key, row in expected.items():
+        for column in COLUMNS:
+            assert getattr(got[key], column) == pytest.approx(getattr(row, column), rel=1e-9)
+    assert any(r.raw < r.raw_given for r in expected.values())  # the caps took something
     pairs.unpersist()
 
 

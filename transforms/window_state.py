@@ -83,6 +83,28 @@ def decayed_day_sums(
     )
 
 
+def window_sums(
+    daily_pairs: DataFrame,
+    score_date: dt.date,
+    window_days: int,
+    half_life_days: float,
+    networks: dict[str, dict[str, float]],
+) -> DataFrame:
+    """The window's sums from its daily pairs (a first run, or no usable kept sums): src, dst,
+    network, raw_given, reactions_given, last_date."""
+    first_day = score_date - dt.timedelta(days=window_days - 1)
+    in_window = daily_pairs.where(
+        (F.col("event_date") >= F.lit(first_day)) & (F.col("event_date") <= F.lit(score_date))
+    )
+    return (
+        decayed_day_sums(in_window, score_date, half_life_days, networks)
+        .groupBy(*[F.col(c) for c in KEY])
+        .agg(
+            *[F.sum(F.col(c)).alias(c) for c in SUMS], F.max(F.col("last_date")).alias("last_date")
+        )
+    )
+
+
 def slide_window(
     state: DataFrame,
     state_date: dt.date,

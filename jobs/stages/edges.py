@@ -1,8 +1,9 @@
 """edges: the 90-day engagement graph and per-network signals for the score date.
 
-The window's decayed pair sums are slid from a recent day's kept sums (`pair_window`) when one
-is usable, else recomputed from the window's daily pairs; either way they are kept for the next
-day (transforms/window_state.py, docs/SCORING.md §4).
+The window's undamped decayed pair sums are slid from a recent day's kept sums (`pair_window`)
+when some are usable, else summed from the window's daily pairs; either way they are kept for the
+next day, and the burst and crowd caps are subtracted on the damped target-days
+(transforms/window_state.py, docs/SCORING.md §4).
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ log = logging.getLogger("sway.edges")
 # Files of dropped window sums stay this long before they are deleted: a job still reading an
 # older version (a manual run alongside the DAG's) does not lose them under its feet.
 STATE_RETENTION_HOURS = 24.0
+# Damped target-days up to this many are broadcast to the scan of the window's daily pairs that
+# finds their pairs (no shuffle of the window); more are joined by a shuffle.
+BROADCAST_MAX_ROWS = 2_000_000
 
 
 def run(ctx: RunContext) -> StageReport:
@@ -32,40 +36,31 @@ def run(ctx: RunContext) -> StageReport:
     basis = window_state.pair_window_basis(cfg.window.days, cfg.window.half_life_days, cfg.networks)
     state_date = usable_state(ctx, inputs["pair_window"], basis)
     counts: dict[str, int] = {"window_slid_days": (date - state_date).days if state_date else 0}
-    defences = {
-        "burst_cap": cfg.edges.burst_cap,
-        "burst_floor": cfg.edges.burst_floor,
-        "crowd_cap": cfg.edges.crowd_cap,
-        "crowd_floor": cfg.edges.crowd_floor,
-    }
-    args = (date, cfg.window.days, cfg.window.half_life_days, cfg.networks)
-    cached: list[DataFrame] = []
+    window_args = (date, cfg.window.days, cfg.window.half_life_days, cfg.networks)
+    caps = (cfg.edges.burst_cap, cfg.edges.burst_floor, cfg.edges.crowd_cap, cfg.edges.crowd_floor)
     if state_date is None:
-        decayed = edges.decayed_pair_networks(daily, *args, **defences, target_days=stats)
-        sums = decayed = decayed.persist()
-        cached.append(sums)
+        sums = window_state.window_sums(daily, *window_args)
     else:
-        sums = slid_sums(ctx, inputs, state_date).persist()
-        damped = damped_days(factors_from_stats(stats, *defences.values())).persist()
-        cached += [sums, damped]
+        sums = slid_sums(ctx, inputs, state_date)
+    rows = window_state.pair_window_rows(sums, date, basis)
+    kept = lake.replace_partitions("pair_window", rows, {"score_date": [date]})
+    # Read back rather than cached: the sums are as large as the window's pairs.
+    sums = lake.read("pair_window", kept).where(F.col("score_date") == F.lit(date))
+    damped = damped_days(factors_from_stats(stats, *caps)).persist()
+    try:
         # How much the defences make the stage read back: damped target-days of all of them.
         counts["damped_target_days"], counts["target_days"] = damped.count(), stats.count()
+        small = counts["damped_target_days"] <= BROADCAST_MAX_ROWS
+        hinted = F.broadcast(damped) if small else damped
         decayed = window_state.with_defences(
-            sums, damped, daily, date, cfg.window.half_life_days, cfg.networks
-        )
-    try:
-        kept = lake.replace_partitions(
-            "pair_window",
-            window_state.pair_window_rows(sums, date, basis),
-            {"score_date": [date]},
+            sums, hinted, daily, date, cfg.window.half_life_days, cfg.networks
         )
         report = _graph_and_signals(ctx, inputs, decayed, counts, kept)
-        if counted is not None:
-            report.outputs["daily_targets"] = counted
-        return report
     finally:
-        for frame in cached:
-            frame.unpersist()
+        damped.unpersist()
+    if counted is not None:
+        report.outputs["daily_targets"] = counted
+    return report
 
 
 def _graph_and_signals(
