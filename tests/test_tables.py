@@ -407,3 +407,19 @@ def test_bridge_tables_read_natively(spark: SparkSession, native: Lake) -> None:
     bridge.append("scores", scores_df(spark, D1, [1, 2]))
     bridge.delete_where("scores", "person_id", [2])
     assert rows(native.read("scores")) == rows(bridge.read("scores"))
+
+
+# ---------------------------------------------------------------- partition values, from the log
+def test_partition_values_come_from_the_log_of_a_version(lake: Lake, spark: SparkSession):
+    assert lake.partition_values("scores", "score_date") == set()  # no table yet
+    v1 = lake.replace_partitions("scores", scores_df(spark, D1, [1, 2]), {"score_date": [D1]})
+    lake.replace_partitions("scores", scores_df(spark, D2, [3]), {"score_date": [D2]})
+    lake.delete_where("scores", "score_date", [D1])
+    assert lake.partition_values("scores", "score_date") == {D2}
+    assert lake.partition_values("scores", "score_date", v1) == {D1}
+    with pytest.raises(TableError, match="not a partition column"):
+        lake.partition_values("scores", "person_id")
+    # A retention keeps the files removed since: an older version stays readable.
+    assert lake.vacuum("scores", retention_hours=24) == 0
+    assert lake.read("scores", v1).count() == 2
+    assert lake.vacuum("scores") > 0  # retention 0: gone at once
