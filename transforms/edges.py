@@ -31,7 +31,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from transforms.aggregates import action_weight
-from transforms.bursts import crowd_factor, factors_from_stats, target_day_stats
+from transforms.bursts import burst_factors, crowd_factor
 from transforms.schemas import EDGES, SIGNALS
 
 # The edges' sink for the weight the gaming defences take (see engagement_edges): not a person
@@ -61,29 +61,24 @@ def decayed_pair_networks(
     burst_floor: float = 0.0,
     crowd_cap: float | None = None,
     crowd_floor: float = 0.0,
-    target_days: DataFrame | None = None,
 ) -> DataFrame:
     """actor, target, network -> decayed weighted reactions `raw` and decayed reaction count,
     each day's pairs first scaled by its burst factor (when burst_cap is given) and their hour's
     crowd factor (when crowd_cap is given); `raw_given` and `reactions_given`, the same before
     that scaling; `last_date`, the pair's latest day with reactions in the window.
 
-    The defences' per-day statistics come from `target_days` (daily_targets rows of the window,
-    as the aggregate stage stored them) or, without it, from the pairs themselves."""
+    The reference formula: the edges stage gets the same from kept sums and the damped
+    target-days only (transforms/window_state.py)."""
     first_day = score_date - dt.timedelta(days=window_days - 1)
     in_window = daily_pairs.where(
         (F.col("event_date") >= F.lit(first_day)) & (F.col("event_date") <= F.lit(score_date))
     )
     in_window = in_window.withColumn("given", F.col("reactions").cast("double"))
     if burst_cap is not None or crowd_cap is not None:
-        stats = target_day_stats(in_window) if target_days is None else target_days
-        factors = factors_from_stats(stats, burst_cap, burst_floor, crowd_cap, crowd_floor)
-        factors = factors.drop("peak_crowd")
-        # A day without statistics (none stored for it) is not damped; its pairs are kept.
-        burst = F.coalesce(F.col("burst_factor"), F.lit(1.0))
-        kept = burst * (crowd_factor() if crowd_cap is not None else F.lit(1.0))
+        factors = burst_factors(in_window, burst_cap, burst_floor, crowd_cap, crowd_floor)
+        kept = F.col("burst_factor") * (crowd_factor() if crowd_cap is not None else F.lit(1.0))
         in_window = in_window.join(
-            factors, on=["event_date", "target_person_id"], how="left"
+            factors.drop("peak_crowd"), on=["event_date", "target_person_id"], how="inner"
         ).withColumn("reactions", F.col("reactions") * kept)
     decay = decay_factor(score_date, half_life_days)
     weight = action_weight(networks)
