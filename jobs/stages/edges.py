@@ -150,7 +150,8 @@ def usable_state(ctx: RunContext, version: int | None, basis: str) -> dt.date | 
         return None
     latest = max(candidates)
     rows = ctx.lake.read("pair_window", version).where(F.col("score_date") == F.lit(latest))
-    if rows.select("basis").first()["basis"] != basis:
+    found = rows.select("basis").first()
+    if found is None or found["basis"] != basis:
         log.info("pair_window of %s was made under other settings: recomputing", latest)
         return None
     return latest
