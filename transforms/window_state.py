@@ -140,7 +140,7 @@ def slide_window(
 
 
 def pair_window_rows(sums: DataFrame, score_date: dt.date, basis: str) -> DataFrame:
-    """Window sums (slide_window, or decayed_pair_networks) as the pair_window table's rows."""
+    """Window sums (window_sums or slide_window) as the pair_window table's rows."""
     values = {"score_date": F.lit(score_date), "basis": F.lit(basis)}
     return sums.select(*[values.get(c, F.col(c)).alias(c) for c in PAIR_WINDOW.columns])
 
@@ -153,11 +153,12 @@ def with_defences(
     half_life_days: float,
     networks: dict[str, dict[str, float]],
 ) -> DataFrame:
-    """The window's pairs as edges.decayed_pair_networks gives them, from slid `sums`: each
-    pair's damped sums are its whole sums less what the defences took on the days they damp
+    """The window's pairs as edges.decayed_pair_networks gives them, from the window's `sums`:
+    each pair's damped sums are its whole sums less what the defences took on the days they damp
     (`damped`: bursts.damped_days rows, with the day's burst_factor and allowed_crowd). Only the
-    daily pairs of those target-days are read back: raw = raw_given - sum of weight * reactions *
-    (1 - kept) * decay over them, kept = burst_factor * crowd_factor; likewise the reactions."""
+    pairs of those target-days are read back from `daily_pairs` (the window's): raw = raw_given
+    - sum of weight * reactions * (1 - kept) * decay over them, kept = burst_factor *
+    crowd_factor; likewise the reactions."""
     keys = ["event_date", "target_person_id"]
     rows = daily_pairs.join(damped, on=keys, how="inner")
     kept = F.col("burst_factor")
