@@ -8,10 +8,10 @@ Works on a lake whose daily pairs are aggregated up to DATE (an evaluation's lak
 system) hard-links its `daily_pairs`, `accounts`, `people` and `daily_targets` tables (read only;
 a lake aggregated before `daily_targets` existed gets it built from its daily pairs, timed) and
 computes its own prior for DATE - 1 and DATE; then, in one process and one after the other, the
-edges stage runs for DATE - 1 recomputing the window (which
-keeps its sums), for DATE recomputing it (`window.slide_max_days=0`), and for DATE again sliding
-DATE - 1's sums. The two DATE outputs are compared (edges and signals: max relative difference).
-README "Scale" has the figures measured.
+edges stage runs for DATE - 1 recomputing the window (which keeps its sums), for DATE recomputing
+it (`window.slide_max_days=0`), and for DATE again sliding DATE - 1's sums. The two DATE outputs
+are compared (edges and signals: max relative difference). README "Scale" has the figures
+measured.
 """
 
 from __future__ import annotations

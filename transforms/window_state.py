@@ -96,12 +96,15 @@ def window_sums(
     in_window = daily_pairs.where(
         (F.col("event_date") >= F.lit(first_day)) & (F.col("event_date") <= F.lit(score_date))
     )
-    return (
-        decayed_day_sums(in_window, score_date, half_life_days, networks)
-        .groupBy(*[F.col(c) for c in KEY])
-        .agg(
-            *[F.sum(F.col(c)).alias(c) for c in SUMS], F.max(F.col("last_date")).alias("last_date")
-        )
+    return _per_pair(decayed_day_sums(in_window, score_date, half_life_days, networks))
+
+
+def _per_pair(parts: DataFrame) -> DataFrame:
+    """Day rows (decayed_day_sums, carried sums) summed per pair and network; a sum that the
+    subtraction of leaving days leaves a rounding error below zero is 0."""
+    return parts.groupBy(*[F.col(c) for c in KEY]).agg(
+        *[F.greatest(F.sum(F.col(c)), F.lit(0.0)).alias(c) for c in SUMS],
+        F.max(F.col("last_date")).alias("last_date"),
     )
 
 
@@ -129,14 +132,7 @@ def slide_window(
     parts = carried.unionByName(
         decayed_day_sums(entering, score_date, half_life_days, networks)
     ).unionByName(decayed_day_sums(leaving, score_date, half_life_days, networks, sign=-1.0))
-    return (
-        parts.groupBy(*[F.col(c) for c in KEY])
-        .agg(
-            *[F.greatest(F.sum(F.col(c)), F.lit(0.0)).alias(c) for c in SUMS],
-            F.max(F.col("last_date")).alias("last_date"),
-        )
-        .where(F.col("last_date") >= F.lit(first_day))
-    )
+    return _per_pair(parts).where(F.col("last_date") >= F.lit(first_day))
 
 
 def pair_window_rows(sums: DataFrame, score_date: dt.date, basis: str) -> DataFrame:

@@ -36,10 +36,11 @@ def run(ctx: RunContext) -> StageReport:
     basis = window_state.pair_window_basis(cfg.window.days, cfg.window.half_life_days, cfg.networks)
     state_date = usable_state(ctx, inputs["pair_window"], basis)
     counts: dict[str, int] = {"window_slid_days": (date - state_date).days if state_date else 0}
-    window_args = (date, cfg.window.days, cfg.window.half_life_days, cfg.networks)
     caps = (cfg.edges.burst_cap, cfg.edges.burst_floor, cfg.edges.crowd_cap, cfg.edges.crowd_floor)
     if state_date is None:
-        sums = window_state.window_sums(daily, *window_args)
+        sums = window_state.window_sums(
+            daily, date, cfg.window.days, cfg.window.half_life_days, cfg.networks
+        )
     else:
         sums = slid_sums(ctx, inputs, state_date)
     rows = window_state.pair_window_rows(sums, date, basis)
