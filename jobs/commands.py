@@ -67,9 +67,16 @@ def import_file(ctx: RunContext, args: argparse.Namespace) -> int:
     from jobs.importer import ImportRequest, run_import
     from transforms.import_formats import ImportFormatError
 
-    request = ImportRequest(
-        args.fmt, args.path, args.network, args.source, args.consent, args.accounts_created
-    )
+    from transforms.import_edgelist import EdgeListLayoutError, parse_columns, parse_types
+
+    try:
+        request = ImportRequest(
+            args.fmt, args.path, args.network, args.source, args.consent, args.accounts_created,
+            parse_columns(args.columns), args.action, parse_types(args.types),
+        )  # fmt: skip
+    except EdgeListLayoutError as error:
+        print(f"error: {error}")
+        return 2
     try:
         run_import(ctx, request)
     except StageFailedError as error:

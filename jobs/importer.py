@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pyspark import StorageLevel
 from pyspark.sql import functions as F
@@ -22,7 +22,7 @@ from pyspark.sql import functions as F
 from jobs import manifest
 from jobs.context import RunContext, StageReport
 from jobs.runner import StageFailedError
-from transforms import import_formats, imports
+from transforms import import_edgelist, import_formats, imports
 
 log = logging.getLogger("sway")
 
@@ -42,6 +42,10 @@ class ImportRequest:
     consent: str = "opted_out"
     # created_at of new accounts; default: the first time the file shows them.
     accounts_created: dt.datetime | None = None
+    # edgelist only: what the columns mean, every line's action, or type -> action.
+    columns: tuple[str, ...] = import_edgelist.DEFAULT_COLUMNS
+    action: str | None = None
+    types: dict[str, str] = field(default_factory=dict)
 
 
 def run_import(ctx: RunContext, request: ImportRequest) -> StageReport:
@@ -87,6 +91,8 @@ def _import(ctx: RunContext, request: ImportRequest) -> StageReport:
         )
     lake, spark = ctx.lake, ctx.spark
     network = import_formats.default_network(request.fmt, request.path, request.network)
+    layout = _layout(request, network)
+    _check_weighted(ctx, network, _actions(request.fmt, network, layout))
     source = request.source or import_formats.source_tag(request.path)
     for name in _CONTRACT_TABLES:
         lake.create(name)
@@ -94,13 +100,49 @@ def _import(ctx: RunContext, request: ImportRequest) -> StageReport:
 
     lines = import_formats.number_lines(spark.read.text(request.path))
     # Persisted: the counts, the dates, the accounts and both writes read it again.
-    parsed = import_formats.parse_lines(lines, request.fmt, network).persist(
+    parsed = import_formats.parse_lines(lines, request.fmt, network, layout).persist(
         StorageLevel.MEMORY_AND_DISK
     )
     try:
         return _write(ctx, request, parsed, lines, source, inputs)
     finally:
         parsed.unpersist()
+
+
+def _layout(request: ImportRequest, network: str) -> import_edgelist.EdgeListLayout | None:
+    if request.fmt != import_edgelist.EDGELIST:
+        if request.action or request.types or request.columns != import_edgelist.DEFAULT_COLUMNS:
+            raise import_formats.ImportFormatError(
+                "--columns, --action and --types are options of the edgelist format"
+            )
+        return None
+    try:
+        return import_edgelist.EdgeListLayout(
+            network, tuple(request.columns), request.action, dict(request.types)
+        )
+    except import_edgelist.EdgeListLayoutError as error:
+        raise import_formats.ImportFormatError(str(error)) from error
+
+
+def _actions(fmt: str, network: str, layout) -> set[str]:
+    if layout is not None:
+        return layout.actions()
+    if fmt == import_formats.SNAP_HIGGS:
+        return set(import_formats.HIGGS_ACTIONS.values())
+    return {import_formats.KLOUT_ACTIONS[network]}
+
+
+def _check_weighted(ctx: RunContext, network: str, actions: set[str]) -> None:
+    """Every action the file can hold must have a weight in the config's `networks`, or ingest
+    would quarantine all of it as unknown: fail before reading the file, naming the key."""
+    weights = ctx.config.networks.get(network, {})
+    missing = sorted(a for a in actions if a not in weights)
+    if missing:
+        raise import_formats.ImportFormatError(
+            f"networks.{network}.{missing[0]} has no weight in the config: add it in an overlay "
+            f"or with --set networks.{network}.{missing[0]}=WEIGHT (conf/realdata.yaml has the "
+            "public data sets' networks)"
+        )
 
 
 def _write(ctx, request, parsed, lines, source, inputs) -> StageReport:

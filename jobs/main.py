@@ -5,7 +5,8 @@ python -m jobs daily   --date YYYY-MM-DD [--days N]
 python -m jobs influencers --topic T --date YYYY-MM-DD [--min-score S] [--limit N]
 python -m jobs explain --person ID --date YYYY-MM-DD
 python -m jobs report  --date YYYY-MM-DD [--out PATH] [--quality JSON]
-python -m jobs import  --format klout-tsv|snap-higgs --path FILE [--network N] [--consent C]
+python -m jobs import  --format klout-tsv|snap-higgs|edgelist --path FILE [--network N] [--consent C]
+                       [--columns actor,target,time[,type]] [--action A | --types T=A,...]
 python -m jobs erase   --person ID [--person ID ...]
 """
 
@@ -171,9 +172,20 @@ def _import_parser(commands) -> None:
     parser.add_argument("--path", required=True, help="the file (local path or URI; .gz works)")
     parser.add_argument(
         "--network",
-        choices=sorted(KLOUT_ACTIONS),
-        help="klout-tsv: facebook (comments) or twitter (retweets); default from the file name",
+        help=f"klout-tsv: {' or '.join(sorted(KLOUT_ACTIONS))} (default from the file name); "
+        "edgelist: the network of its lines (required; its actions need weights in the config)",
     )
+    parser.add_argument(
+        "--columns",
+        help="edgelist: what the whitespace-separated columns are, among actor, target, time "
+        "(epoch seconds), type, _ (ignored); default actor,target,time (KONECT: "
+        "actor,target,_,time)",
+    )
+    parser.add_argument("--action", help="edgelist without a type column: every line's action")
+    parser.add_argument(
+        "--types", help="edgelist with a type column: TYPE=ACTION[,TYPE=ACTION...]; other "
+        "types are quarantined as unknown_type",
+    )  # fmt: skip
     parser.add_argument(
         "--source", help="tag of the file in event ids and quarantine (default: from its name)"
     )

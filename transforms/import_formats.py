@@ -15,8 +15,10 @@ import re
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from transforms.import_edgelist import EDGELIST, EdgeListLayout, parse_edgelist
+
 KLOUT_TSV, SNAP_HIGGS = "klout-tsv", "snap-higgs"
-FORMATS = (KLOUT_TSV, SNAP_HIGGS)
+FORMATS = (KLOUT_TSV, SNAP_HIGGS, EDGELIST)
 # Klout's post-reaction data set: Facebook files hold comments, Twitter files retweets.
 KLOUT_ACTIONS = {"facebook": "comment", "twitter": "retweet"}
 HIGGS_ACTIONS = {"RT": "retweet", "MT": "mention", "RE": "reply"}
@@ -57,6 +59,10 @@ def default_network(fmt: str, path: str, network: str | None) -> str:
         if network not in (None, "twitter"):
             raise ImportFormatError(f"{SNAP_HIGGS} holds Twitter activity, not {network!r}")
         return "twitter"
+    if fmt == EDGELIST:
+        if network is None:
+            raise ImportFormatError(f"{EDGELIST} needs --network (the network its lines are on)")
+        return network
     if fmt != KLOUT_TSV:
         raise ImportFormatError(f"unknown import format {fmt!r}; formats: {', '.join(FORMATS)}")
     if network is None:
@@ -100,9 +106,17 @@ def number_lines(text: DataFrame) -> DataFrame:
     )
 
 
-def parse_lines(lines: DataFrame, fmt: str, network: str) -> DataFrame:
-    """One parsed row per data line (headers `#...` and blank lines are skipped)."""
+def parse_lines(
+    lines: DataFrame, fmt: str, network: str, layout: EdgeListLayout | None = None
+) -> DataFrame:
+    """One parsed row per data line (blank lines and headers are skipped: `#...`, and `%...` in
+    edge lists, KONECT's header). `layout`: the columns and actions of an `edgelist` file."""
     data = lines.where(~(F.trim(F.col("line")) == F.lit("")) & ~F.col("line").startswith("#"))
+    if fmt == EDGELIST:
+        if layout is None:
+            raise ImportFormatError(f"{EDGELIST} needs a layout (columns, action or types)")
+        data = data.where(~F.col("line").startswith("%"))
+        return parse_edgelist(data, layout, int64_field, _seconds)
     if fmt == KLOUT_TSV:
         return _klout(data, network)
     if fmt == SNAP_HIGGS:
