@@ -65,9 +65,8 @@ def dispatch(args: argparse.Namespace, config: SwayConfig) -> int:
 def import_file(ctx: RunContext, args: argparse.Namespace) -> int:
     """`import`: its runs row is dated the day of the import (UTC)."""
     from jobs.importer import ImportRequest, run_import
-    from transforms.import_formats import ImportFormatError
-
     from transforms.import_edgelist import EdgeListLayoutError, parse_columns, parse_types
+    from transforms.import_formats import ImportFormatError
 
     try:
         request = ImportRequest(

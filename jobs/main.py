@@ -5,8 +5,8 @@ python -m jobs daily   --date YYYY-MM-DD [--days N]
 python -m jobs influencers --topic T --date YYYY-MM-DD [--min-score S] [--limit N]
 python -m jobs explain --person ID --date YYYY-MM-DD
 python -m jobs report  --date YYYY-MM-DD [--out PATH] [--quality JSON]
-python -m jobs import  --format klout-tsv|snap-higgs|edgelist --path FILE [--network N] [--consent C]
-                       [--columns actor,target,time[,type]] [--action A | --types T=A,...]
+python -m jobs import  --format klout-tsv|snap-higgs|edgelist --path FILE [--network N]
+                       [--consent C] [--columns COLS] [--action A | --types T=A,...]
 python -m jobs erase   --person ID [--person ID ...]
 """
 

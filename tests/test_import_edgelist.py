@@ -1,4 +1,4 @@
-"""`python -m jobs import --format edgelist`: SNAP/KONECT timestamped edge lists, real and hostile."""
+"""`python -m jobs import --format edgelist`: SNAP/KONECT edge lists, real and hostile."""
 
 from __future__ import annotations
 
@@ -18,10 +18,11 @@ DATA = Path(__file__).resolve().parent / "data"
 DIGG, TYPED = DATA / "digg_reply_sample.txt", DATA / "edgelist_typed.txt"
 REALDATA = "conf/realdata.yaml"
 DIGG_ARGS = ("--format", "edgelist", "--path", str(DIGG), "--network", "digg",
-             "--columns", "actor,target,_,time", "--action", "reply", "--consent", "opted_in")  # fmt: skip
+             "--columns", "actor,target,_,time", "--action", "reply",
+             "--consent", "opted_in")  # fmt: skip
 TYPED_ARGS = ("--format", "edgelist", "--path", str(TYPED), "--network", "qa",
-              "--columns", "actor,target,time,type", "--types", "a2q=answer,c2q=comment,c2a=comment",
-              "--consent", "opted_in")  # fmt: skip
+              "--columns", "actor,target,time,type",
+              "--types", "a2q=answer,c2q=comment,c2a=comment", "--consent", "opted_in")  # fmt: skip
 
 
 def _cli(root, *args, conf=(REALDATA,)):
@@ -55,15 +56,20 @@ def test_konect_digg_sample_lands_whole(edgelist_lake):
     users = {u for line in data_lines for u in line.split()[:2]}
     digg_people = lake.read("accounts").where(F.col("network") == "digg").count()
     assert digg_people == len(users)
-    assert lake.read("quarantine").where(F.col("source") == "import:edgelist").where(
-        F.get_json_object("record", "$.file") == "digg_reply_sample"
-    ).count() == 0
+    assert (
+        lake.read("quarantine")
+        .where(F.col("source") == "import:edgelist")
+        .where(F.get_json_object("record", "$.file") == "digg_reply_sample")
+        .count()
+        == 0
+    )
 
 
 def test_typed_lines_map_types_to_actions_and_bad_lines_to_quarantine(edgelist_lake, spark):
     _, lake = edgelist_lake
     rows = _rows(lake, "interactions", "edgelist:edgelist_typed:")
-    qa = {u: spark.range(1).select(imports.account_id(F.lit("qa"), F.lit(u).cast("long"))).first()[0]
+    one = spark.range(1)
+    qa = {u: one.select(imports.account_id(F.lit("qa"), F.lit(u).cast("long"))).first()[0]
           for u in (1, 2, 3, 4)}  # fmt: skip
     got = sorted((r.actor_id, r.target_id, r.action) for r in rows)
     assert got == sorted([(qa[3], qa[2], "comment"), (qa[1], qa[2], "answer"),
