@@ -28,7 +28,7 @@ def open_context(config: SwayConfig, date, days: int = 1) -> RunContext:
 def dispatch(args: argparse.Namespace, config: SwayConfig) -> int:
     # import and erase take no --date: their runs rows are dated the day they run (UTC).
     undated = args.command in ("import", "erase")
-    date = dt.datetime.now(dt.UTC).date() if undated else args.date
+    date = dt.datetime.now(dt.UTC).date() if undated else getattr(args, "last", None) or args.date
     try:
         ctx = open_context(config, date, getattr(args, "days", 1))
     except JavaMissingError as error:
@@ -49,6 +49,10 @@ def dispatch(args: argparse.Namespace, config: SwayConfig) -> int:
             print_influencers(ctx, args.topic, args.min_score, args.limit)
         elif args.command == "explain":
             print_explanation(ctx, args.person)
+        elif args.command == "backtest":
+            from jobs.backtest import command as backtest
+
+            return backtest(ctx, args)
         elif args.command == "report":
             from jobs.report import run as write_report
 

@@ -35,6 +35,7 @@ from jobs.typed_tree import NOT_IN_TREE, ConfigError, build
 
 __all__ = [
     "BASE_CONF",
+    "BacktestConfig",
     "CONF_DIR",
     "PROPAGATION_ENGINES",
     "CalibrationConfig",
@@ -111,6 +112,23 @@ class WindowConfig:
 
 
 @dataclass(frozen=True)
+class BacktestConfig:
+    # The label: unique reactors a person draws in this many days after the score date.
+    horizon_days: int
+    # NDCG@k of the ranking against the label.
+    ndcg_k: int
+    # People per score date whose rows reach the driver for the rank metrics; above, a uniform
+    # sample of this many (seeded), so that the metrics' cost stays bounded at any scale.
+    max_people: int
+    sample_seed: int
+
+    def __post_init__(self) -> None:
+        positive("backtest.horizon_days", self.horizon_days)
+        positive("backtest.ndcg_k", self.ndcg_k)
+        positive("backtest.max_people", self.max_people)
+
+
+@dataclass(frozen=True)
 class SwayConfig:
     algorithm_version: str
     lake: LakeConfig
@@ -124,6 +142,7 @@ class SwayConfig:
     propagation: PropagationConfig
     score: ScoreConfig
     calibration: CalibrationConfig
+    backtest: BacktestConfig
     # The merged YAML tree this config was built from (for hashing and the run manifest).
     raw: dict[str, Any] = field(
         default_factory=dict, compare=False, repr=False, metadata=NOT_IN_TREE

@@ -8,6 +8,7 @@ python -m jobs report  --date YYYY-MM-DD [--out PATH] [--quality JSON]
 python -m jobs import  --format klout-tsv|snap-higgs|edgelist --path FILE [--network N]
                        [--consent C] [--columns COLS] [--action A | --types T=A,...]
 python -m jobs erase   --person ID [--person ID ...]
+python -m jobs backtest --from YYYY-MM-DD --to YYYY-MM-DD [--every N] [--horizon H] [--run]
 """
 
 from __future__ import annotations
@@ -135,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     report_arguments(report)
     _import_parser(commands)
+    _backtest_parser(commands)
     erase = commands.add_parser(
         "erase",
         help="remove people from every table, history included: rows naming them or their "
@@ -155,6 +157,36 @@ def build_parser() -> argparse.ArgumentParser:
         help="person_id to erase (repeatable)",
     )
     return parser
+
+
+def _backtest_parser(commands) -> None:
+    parser = commands.add_parser(
+        "backtest",
+        help="how well the published scores of a range of dates predict the unique reactors "
+        "people draw next, against baselines (docs/EVALUATION.md)",
+        description="For each score date D in --from..--to (every N days), compare the published "
+        "score of the people who drew reactions in D's window with the unique reactors they draw "
+        "in D+1..D+H: Spearman and NDCG@k of the score, of each of its components and of the "
+        "baselines (unique reactors, reactions, follower count, unweighted reaction PageRank), "
+        "printed as a table and written as JSON and a plot.",
+    )
+    _common(parser, date=False)
+    parser.add_argument("--from", type=_date, required=True, dest="first", help="first date")
+    parser.add_argument("--to", type=_date, required=True, dest="last", help="last date")
+    parser.add_argument("--every", type=int, default=1, help="days between score dates")
+    parser.add_argument(
+        "--horizon", type=int, default=None,
+        help="days after each date whose unique reactors are the label (default: "
+        "backtest.horizon_days)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--run", action="store_true", help="first run the daily job for each date (the first "
+        "backfills a whole window) and ingest its horizon",
+    )  # fmt: skip
+    parser.add_argument(
+        "--out", default=None, metavar="PREFIX",
+        help="write PREFIX.json and PREFIX.png (default <lake.root>/_reports/backtest-<from>_<to>)",
+    )  # fmt: skip
 
 
 def _import_parser(commands) -> None:

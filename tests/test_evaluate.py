@@ -43,7 +43,7 @@ def test_ndcg_on_known_rankings() -> None:
     # Only the top k count: with k = 1, the second best on top scores 2/3, the worst 0.
     assert ndcg_at_k(np.array([0.0, 1.0, 0.0, 0.0]), relevance, k=1) == pytest.approx(2 / 3)
     assert ndcg_at_k(np.array([0.0, 0.0, 0.0, 1.0]), relevance, k=1) == 0.0
-    assert ndcg_at_k(relevance, np.zeros(4)) == 0.0
+    assert ndcg_at_k(relevance, np.zeros(4), k=4) == 0.0
     # Ties keep the input order, so a constant predictor is not the ideal ranking by luck.
     assert ndcg_at_k(np.zeros(4), relevance[::-1], k=2) < 0.5
 

@@ -34,23 +34,10 @@ def run(ctx: RunContext) -> StageReport:
         )
         initial = previous.select(F.col("person_id"), F.col("rank"))
     counts: dict[str, int] = {}
-    engine = cfg.engine
-    if engine == "auto":
-        # One count decides: a graph this small is faster on the driver than in any job.
-        counts["edges"] = graph.count()
-        engine = "single" if counts["edges"] <= cfg.single_max_edges else "blocked"
     started = time.perf_counter()
-    common = dict(alpha=cfg.alpha, tol=cfg.tol, max_iter=cfg.max_iter, initial=initial)
-    if engine == "single":
-        result = single_machine_pagerank(graph, prior, **common)
-    elif engine == "blocked":
-        result = blocked_pagerank(
-            graph, prior, checkpoint_every=cfg.checkpoint_every, blocks=cfg.blocks, **common
-        )
-    else:
-        result = personalized_pagerank(
-            graph, prior, checkpoint_every=cfg.checkpoint_every, **common
-        )
+    result, engine, n_edges = run_pagerank(graph, prior, cfg, initial)
+    if n_edges is not None:
+        counts["edges"] = n_edges
     seconds = time.perf_counter() - started
     log.info(
         "propagate date=%s: engine=%s (configured %s), %d iterations, %s, l1 change %.3e, %.1fs",
@@ -70,3 +57,25 @@ def run(ctx: RunContext) -> StageReport:
         "warm_start": initial is not None,
     }
     return StageReport(counts=counts, inputs=inputs, outputs=outputs, details=details)
+
+
+def run_pagerank(graph, prior, cfg, initial=None):
+    """The configured engine over (src, dst, weight) edges and a (person_id, prior) teleport
+    vector: (result, engine used, edges counted to choose it or None)."""
+    engine, n_edges = cfg.engine, None
+    if engine == "auto":
+        # One count decides: a graph this small is faster on the driver than in any job.
+        n_edges = graph.count()
+        engine = "single" if n_edges <= cfg.single_max_edges else "blocked"
+    common = dict(alpha=cfg.alpha, tol=cfg.tol, max_iter=cfg.max_iter, initial=initial)
+    if engine == "single":
+        result = single_machine_pagerank(graph, prior, **common)
+    elif engine == "blocked":
+        result = blocked_pagerank(
+            graph, prior, checkpoint_every=cfg.checkpoint_every, blocks=cfg.blocks, **common
+        )
+    else:
+        result = personalized_pagerank(
+            graph, prior, checkpoint_every=cfg.checkpoint_every, **common
+        )
+    return result, engine, n_edges
