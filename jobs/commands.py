@@ -53,6 +53,10 @@ def dispatch(args: argparse.Namespace, config: SwayConfig) -> int:
             from jobs.backtest import command as backtest
 
             return backtest(ctx, args)
+        elif args.command == "fit":
+            from jobs.backtest import fit_command
+
+            return fit_command(ctx, args)
         elif args.command == "report":
             from jobs.report import run as write_report
 

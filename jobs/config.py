@@ -36,6 +36,7 @@ from jobs.typed_tree import NOT_IN_TREE, ConfigError, build
 __all__ = [
     "BASE_CONF",
     "BacktestConfig",
+    "FitConfig",
     "CONF_DIR",
     "PROPAGATION_ENGINES",
     "CalibrationConfig",
@@ -129,6 +130,21 @@ class BacktestConfig:
 
 
 @dataclass(frozen=True)
+class FitConfig:
+    # The score weights `python -m jobs fit` fits; the others keep their configured value.
+    free: list[str]
+
+    def __post_init__(self) -> None:
+        from transforms.scoring import COMPONENTS
+
+        unknown = [t for t in self.free if t not in COMPONENTS]
+        if unknown:
+            raise ConfigError(f"fit.free: {unknown[0]!r} is not a score term ({COMPONENTS})")
+        if not self.free:
+            raise ConfigError("fit.free lists no term")
+
+
+@dataclass(frozen=True)
 class SwayConfig:
     algorithm_version: str
     lake: LakeConfig
@@ -143,6 +159,7 @@ class SwayConfig:
     score: ScoreConfig
     calibration: CalibrationConfig
     backtest: BacktestConfig
+    fit: FitConfig
     # The merged YAML tree this config was built from (for hashing and the run manifest).
     raw: dict[str, Any] = field(
         default_factory=dict, compare=False, repr=False, metadata=NOT_IN_TREE
@@ -175,13 +192,15 @@ def load_config(
     overlays: list[str | Path] | tuple[str | Path, ...] = (),
     overrides: list[str] | tuple[str, ...] = (),
 ) -> SwayConfig:
-    """Build the config: base.yaml, the frozen calibration of its algorithm version, then each
-    overlay file in order, then each `key=value`."""
+    """Build the config: base.yaml, the frozen calibration and fitted weights of its algorithm
+    version, then each overlay file in order, then each `key=value`."""
     tree = _read_yaml(BASE_CONF)
     # The calibration frozen for the algorithm version (written by `python -m jobs calibrate`).
-    frozen = CONF_DIR / "calibration" / f"{tree['algorithm_version']}.yaml"
-    if frozen.is_file():
-        _merge(tree, _read_yaml(frozen), prefix="", source=str(frozen))
+    # Then its fitted weights (written by `python -m jobs fit --write`).
+    for folder in ("calibration", "model"):
+        frozen = CONF_DIR / folder / f"{tree['algorithm_version']}.yaml"
+        if frozen.is_file():
+            _merge(tree, _read_yaml(frozen), prefix="", source=str(frozen))
     for overlay in overlays:
         if Path(overlay).resolve() == BASE_CONF:
             continue

@@ -9,6 +9,7 @@ python -m jobs import  --format klout-tsv|snap-higgs|edgelist --path FILE [--net
                        [--consent C] [--columns COLS] [--action A | --types T=A,...]
 python -m jobs erase   --person ID [--person ID ...]
 python -m jobs backtest --from YYYY-MM-DD --to YYYY-MM-DD [--every N] [--horizon H] [--run]
+python -m jobs fit     --from YYYY-MM-DD --to YYYY-MM-DD [--every N] [--horizon H] [--write]
 """
 
 from __future__ import annotations
@@ -137,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     report_arguments(report)
     _import_parser(commands)
     _backtest_parser(commands)
+    _fit_parser(commands)
     erase = commands.add_parser(
         "erase",
         help="remove people from every table, history included: rows naming them or their "
@@ -187,6 +189,36 @@ def _backtest_parser(commands) -> None:
         "--out", default=None, metavar="PREFIX",
         help="write PREFIX.json and PREFIX.png (default <lake.root>/_reports/backtest-<from>_<to>)",
     )  # fmt: skip
+
+
+def _fit_parser(commands) -> None:
+    parser = commands.add_parser(
+        "fit",
+        help="fit the score weights (fit.free) to predict the unique reactors people draw next, "
+        "on a range of dates; --write freezes them in conf/model/<version>.yaml",
+    )
+    _common(parser, date=False)
+    parser.add_argument("--from", type=_date, required=True, dest="first", help="first date")
+    parser.add_argument("--to", type=_date, required=True, dest="last", help="last date")
+    parser.add_argument("--every", type=int, default=1, help="days between score dates")
+    parser.add_argument("--horizon", type=int, default=None, help="label days after each date")
+    parser.add_argument("--run", action="store_true", help="run the daily job for each date first")
+    parser.add_argument(
+        "--rows", action="append", default=[], metavar="PARQUET",
+        help="also fit on rows an earlier fit saved (--save-rows), e.g. of another lake",
+    )  # fmt: skip
+    parser.add_argument(
+        "--save-rows",
+        default=None,
+        metavar="PARQUET",
+        dest="save_rows",
+        help="save this lake's rows (terms and labels) for a later pooled fit",
+    )
+    parser.add_argument(
+        "--write",
+        action="store_true",
+        help="write the weights to conf/model/<algorithm_version>.yaml",
+    )
 
 
 def _import_parser(commands) -> None:

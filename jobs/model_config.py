@@ -30,8 +30,18 @@ class EdgesConfig:
     crowd_cap: float
     crowd_floor: float
     trusted_reactor: float
+    # Half-lives (days) of the recency sums: trusted reactors decayed by their latest reaction.
+    recent_fast_days: float
+    recent_mid_days: float
+    recent_slow_days: float
+
+    @property
+    def recency_half_lives(self) -> tuple[float, float, float]:
+        return (self.recent_fast_days, self.recent_mid_days, self.recent_slow_days)
 
     def __post_init__(self) -> None:
+        for name in ("recent_fast_days", "recent_mid_days", "recent_slow_days"):
+            positive(f"edges.{name}", getattr(self, name))
         positive("edges.pair_unit", self.pair_unit)
         positive("edges.selectivity_scale", self.selectivity_scale)
         if self.selectivity_power < 0:

@@ -18,7 +18,7 @@ from jobs.backtest.metrics import ndcg_at_k
 from jobs.backtest.run import date_figures, score_dates, summarize
 from jobs.main import main
 from jobs.tables import Lake
-from transforms import backtest
+from transforms.scoring import COMPONENTS
 
 DIGG = Path(__file__).resolve().parent / "data" / "digg_reply_sample.txt"
 DATES = (dt.date(2008, 11, 5), dt.date(2008, 11, 8))
@@ -80,7 +80,7 @@ def test_every_predictor_is_judged_and_summarized(digg_backtest):
     _, figures, out = digg_backtest
     names = set(figures["dates"][0]["figures"])
     assert {"score", "reactors", "reactions", "pagerank"} <= names
-    assert {f"component_{c}" for c in backtest.COMPONENTS} <= names
+    assert {f"component_{c}" for c in COMPONENTS} <= names
     assert "followers" not in names  # imported people have no follower counts: absent, not 0
     scores = [d["figures"]["score"]["spearman"] for d in figures["dates"]]
     assert figures["median"]["score"]["spearman"] == pytest.approx(float(np.median(scores)))

@@ -80,8 +80,12 @@ def _trust(spark, people, trust=1.0, **others):
     return spark.createDataFrame(rows, "person_id long, trust double")
 
 
+HALF_LIVES = (1.0, 7.0, 30.0)
+
+
 def _signals(spark, pairs, trust):
-    rows = network_signals(pairs, D, 1.0, 50.0, reactor_quality(trust, 1.0)).collect()
+    quality = reactor_quality(trust, 1.0)
+    rows = network_signals(pairs, D, 1.0, 50.0, quality, 0.5, HALF_LIVES).collect()
     return {(r.person_id, r.network): r for r in rows}
 
 
@@ -149,6 +153,32 @@ def test_untrusted_reactors_count_by_their_trust(spark):
     assert rows[400].reactors == 50
 
 
+def test_recency_counts_each_trusted_reactor_once_by_their_latest_reaction(spark):
+    """Reactor 1 reacted 3 times, last 7 days ago; reactor 4 once today; reactor 5 (trust 0.5)
+    once 30 days ago; reactor 6 outside the window. Each counts quality * selectivity *
+    2^(-age / h), once, whatever their number of reactions."""
+    week, month = D - dt.timedelta(days=7), D - dt.timedelta(days=30)
+    rows = [
+        (D - dt.timedelta(days=20), 1, 2, "twitter", "retweet", 2, 1),
+        (week, 1, 2, "twitter", "retweet", 1, 1),
+        (D, 4, 2, "twitter", "mention", 1, 1),
+        (month, 5, 2, "twitter", "retweet", 1, 1),
+        (D - dt.timedelta(days=95), 6, 2, "twitter", "retweet", 1, 1),
+    ]
+    pairs = decayed_pair_networks(_pairs(spark, rows), D, 90, 30.0, NETWORKS)
+    trust = spark.createDataFrame(
+        [(1, 1.0), (4, 1.0), (5, 0.5), (6, 1.0)], "person_id long, trust double"
+    )
+    got = _signals(spark, pairs, trust)[(2, "twitter")]
+    # Selectivity (power 0.5, scale 50) of each reactor's decayed activity: 1's is
+    # 2 * 2^(-20/30) + 2^(-7/30), 4's 0.5 (a mention), 5's 0.5 (one half-life).
+    sel = {1: (1 + (2 * 2 ** (-20 / 30) + 2 ** (-7 / 30)) / 50) ** -0.5,
+           4: (1 + 0.5 / 50) ** -0.5, 5: (1 + 0.5 / 50) ** -0.5}  # fmt: skip
+    for column, h in zip(("recent_fast", "recent_mid", "recent_slow"), HALF_LIVES, strict=True):
+        expected = sel[1] * 2 ** (-7 / h) + sel[4] + 0.5 * sel[5] * 2 ** (-30 / h)
+        assert getattr(got, column) == pytest.approx(expected), column
+
+
 def test_selectivity_power_spreads_an_attention_budget(spark):
     """A spray liker (one like on each of 200 targets) against a fan (5 retweets to one): with
     power 1 the liker's reaction to one target counts (1 + A/50)^-1 of its strength."""
@@ -157,7 +187,7 @@ def test_selectivity_power_spreads_an_attention_budget(spark):
     pairs = decayed_pair_networks(_pairs(spark, spray + fan), D, 90, 30.0, NETWORKS)
     quality = reactor_quality(_trust(spark, [1, 2]), 1.0)
     for power in (0.5, 1.0):
-        rows = network_signals(pairs, D, 1.0, 50.0, quality, selectivity_power=power).collect()
+        rows = network_signals(pairs, D, 1.0, 50.0, quality, power, HALF_LIVES).collect()
         signal = {r.person_id: r.signal for r in rows}
         reactions = {r.person_id: r.reactions for r in rows}
         assert signal[101] == pytest.approx(math.log1p(1.0) * (1 + 200 / 50) ** -power)

@@ -18,6 +18,9 @@ WEIGHTS = {
     "offline": 0.4,
     "audience": 0.05,
     "ratio": 0.1,
+    "recent_fast": 0.2,
+    "recent_mid": 0.1,
+    "recent_slow": 0.05,
 }
 TARGETS = [[0.0, 14.0], [0.5, 41.0], [0.8, 52.0], [0.95, 63.0], [0.99, 77.0], [0.999, 89.0]]
 
@@ -26,8 +29,9 @@ def test_raw_score_hand_computed(spark):
     day = dt.date(2026, 11, 20)
     ranks = spark.createDataFrame([(1, 0.5), (2, 0.25), (3, 0.25)], "person_id long, rank double")
     signals = spark.createDataFrame(
-        [(1, "twitter", 2.0, 3, 4.0), (1, "facebook", 1.0, 1, 2.0)],
-        "person_id long, network string, signal double, reactors long, reactions double",
+        [(1, "twitter", 2.0, 3, 4.0, 0.5, 1.5, 2.5), (1, "facebook", 1.0, 1, 2.0, None, 1.0, 0.5)],
+        "person_id long, network string, signal double, reactors long, reactions double, "
+        "recent_fast double, recent_mid double, recent_slow double",
     )
     prior = spark.createDataFrame([(1, 0.7), (2, 0.0), (3, 0.0)], "person_id long, offline double")
     created = dt.datetime(2026, 8, 12)  # 100 days before `day`
@@ -46,6 +50,10 @@ def test_raw_score_hand_computed(spark):
         "offline": 0.4 * 0.7,
         "audience": 0.05 * math.log1p(99),  # 99 <= 100 * (signal 3 + 1): all count
         "ratio": 0.1 * min(math.log(100 / 10), 2),
+        # Summed over networks; a null (signals written before the sums existed) counts 0.
+        "recent_fast": 0.2 * math.log1p(0.5),
+        "recent_mid": 0.1 * math.log1p(2.5),
+        "recent_slow": 0.05 * math.log1p(3.0),
     }
     assert rows[1].raw == pytest.approx(sum(parts.values()))
     assert {name: rows[1][name] for name in parts} == pytest.approx(parts)

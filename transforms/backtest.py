@@ -14,8 +14,6 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 ID = "person_id"
-# The component columns of `components` that are predictors on their own (raw is the score's).
-COMPONENTS = ("influence", "reactions", "engagement_rate", "offline", "audience", "ratio")
 
 
 def window_received(pairs: DataFrame, first: dt.date, last: dt.date) -> DataFrame:
@@ -72,13 +70,9 @@ def follower_counts(accounts: DataFrame) -> DataFrame:
     )
 
 
-def score_columns(scores: DataFrame, components: DataFrame, day: dt.date) -> DataFrame:
-    """person_id, score and one `component_<name>` column per term of the raw score, on `day`."""
-    score = scores.where(F.col("score_date") == F.lit(day)).select(F.col(ID), F.col("score"))
-    terms = components.where(F.col("score_date") == F.lit(day)).select(
-        F.col(ID), *[F.col(c).alias(f"component_{c}") for c in COMPONENTS]
-    )
-    return score.join(terms, on=ID, how="left")
+def score_column(scores: DataFrame, day: dt.date) -> DataFrame:
+    """person_id, score: the score published for `day`."""
+    return scores.where(F.col("score_date") == F.lit(day)).select(F.col(ID), F.col("score"))
 
 
 def person_frame(

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from transforms.aggregates import action_weight
@@ -224,24 +224,30 @@ def engagement_edges(
     )
 
 
+RECENCY_COLUMNS = ("recent_fast", "recent_mid", "recent_slow")
+
+
 def network_signals(
     pair_networks: DataFrame,
     score_date: dt.date,
     pair_unit: float,
     selectivity_scale: float,
     quality: DataFrame,
-    selectivity_power: float = 0.5,
+    selectivity_power: float,
+    half_lives: tuple[float, float, float],
 ) -> DataFrame:
     """Per target person and network: reaction signal, distinct reactors, decayed reactions, the
     signal and the reactions weighted by the reactor's quality (reactor_quality; a reactor without
     a row counts nothing: not scorable) and the reactions also by the actor's selectivity (a
-    reaction counts less the more its giver reacts) and the pair's mutual factor (pods)."""
+    reaction counts less the more its giver reacts) and the pair's mutual factor (pods); and the
+    recency sums (recency_sums) at the fast, mid and slow `half_lives` (days)."""
     strengths = prepared_pairs(
         pair_networks, pair_unit, selectivity_scale, selectivity_power, quality
     )
     counted = F.col("reactions") * F.col("quality") * F.col("selectivity")
     if "mutual_factor" in pair_networks.columns:
         counted = counted * F.col("mutual_factor")
+    recency = recency_sums(strengths, score_date, half_lives)
     return (
         strengths.groupBy(F.col("dst").alias("person_id"), F.col("network"))
         .agg(
@@ -251,7 +257,29 @@ def network_signals(
             # without the extra shuffle of a distinct aggregation.
             F.count(F.lit(1)).alias("reactors"),
             F.sum(counted).alias("reactions"),
+            *recency,
         )
         .where(F.col("signal") > 0)
         .select(F.lit(score_date).alias("score_date"), *[F.col(c) for c in SIGNALS.columns[1:]])
     )
+
+
+def recency_sums(
+    strengths: DataFrame, score_date: dt.date, half_lives: tuple[float, float, float]
+) -> list[Column]:
+    """Aggregates: per half-life h, the sum over the target's reactors of
+    `quality * selectivity * mutual factor * kept share * 2^(-(D - last_date) / h)`: each trusted
+    reactor counts once, less the longer ago their latest reaction (kept share: what the burst and
+    crowd caps left of the pair's reactions). Unique reactors at several time scales, with the
+    signal's defences."""
+    weight = F.col("quality") * F.col("selectivity")
+    if "mutual_factor" in strengths.columns:
+        weight = weight * F.col("mutual_factor")
+    if "raw_given" in strengths.columns:
+        given = F.col("raw_given")
+        weight = weight * F.when(given > 0, F.col("raw") / given).otherwise(F.lit(0.0))
+    age = F.datediff(F.lit(score_date), F.col("last_date")).cast("double")
+    return [
+        F.sum(weight * F.pow(F.lit(2.0), -age / F.lit(float(h)))).alias(name)
+        for name, h in zip(RECENCY_COLUMNS, half_lives, strict=True)
+    ]

@@ -122,7 +122,7 @@ DAILY_PAIRS = TableSpec(
         ("crowd", _LONG),
     ),
     ("event_date",),
-    added=("crowd",),  # session 4
+    added=("crowd",),
 )
 # One day's reactors per target person, from its daily_pairs (the burst defences' medians read these
 # instead of counting distinct reactors over the whole window every day).
@@ -176,8 +176,14 @@ SIGNALS = TableSpec(
         ("signal", _DBL),
         ("reactors", _LONG),
         ("reactions", _DBL),
+        # Trusted reactors, each decayed by the age of their latest reaction at a fast, mid and
+        # slow half-life (transforms/edges.recency_sums): how recently people engaged.
+        ("recent_fast", _DBL),
+        ("recent_mid", _DBL),
+        ("recent_slow", _DBL),
     ),
     ("score_date",),
+    added=("recent_fast", "recent_mid", "recent_slow"),
 )
 # Teleport prior of the personalized PageRank; one row per scorable person.
 PRIOR = TableSpec(
@@ -211,8 +217,12 @@ COMPONENTS = TableSpec(
         ("offline", _DBL),
         ("audience", _DBL),
         ("ratio", _DBL),
+        ("recent_fast", _DBL),
+        ("recent_mid", _DBL),
+        ("recent_slow", _DBL),
     ),
     ("score_date",),
+    added=("recent_fast", "recent_mid", "recent_slow"),
 )
 # The people whose reactions pass a person the most propagated influence (top N per person).
 ENGAGERS = TableSpec(

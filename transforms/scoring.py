@@ -6,6 +6,7 @@ raw = influence       * ln(rank * N)              (N people; 0 for an average pe
     + offline         * offline                   (Wikipedia, LinkedIn seniority)
     + audience        * ln(1 + counted followers) (follower counts count little)
     + ratio           * min(max(ln(counted followers / following), 0), 2)   (a healthy ratio)
+    + recent_fast/mid/slow * ln(1 + recency sum at the fast/mid/slow half-life)
 where counted followers = min(followers, followers_per_reactor * (reaction signal + 1)): followers
 whom no trusted reaction backs count for nothing (bought followers). Each term is kept as a
 component (the explanation of the score and of its changes). A person is active when their
@@ -21,7 +22,9 @@ from pyspark.sql import functions as F
 
 from transforms.calibration import calibrated
 
-COMPONENTS = ("influence", "reactions", "engagement_rate", "offline", "audience", "ratio")
+COMPONENTS = ("influence", "reactions", "engagement_rate", "offline", "audience", "ratio",
+              "recent_fast", "recent_mid", "recent_slow")  # fmt: skip
+RECENCY = ("recent_fast", "recent_mid", "recent_slow")  # signals columns (transforms/edges.py)
 
 
 def audience(accounts: DataFrame, score_date: dt.date) -> DataFrame:
@@ -58,6 +61,8 @@ def raw_scores(
     evidence = signals.groupBy(F.col("person_id")).agg(
         F.sum(F.col("signal")).alias("reaction_signal"),
         F.sum(F.col("reactions")).alias("trusted_reactions"),
+        # Signals written before the recency sums existed read as null: no recency evidence.
+        *[F.sum(F.coalesce(F.col(c), F.lit(0.0))).alias(c) for c in RECENCY],
     )
     joined = (
         ranks.select(F.col("person_id"), F.col("rank"))
@@ -83,6 +88,7 @@ def raw_scores(
             ),
             F.lit(2.0),
         ),
+        **{name: F.log1p(F.col(name)) for name in RECENCY},
     }
     components = [(F.lit(float(weights[name])) * terms[name]).alias(name) for name in COMPONENTS]
     with_terms = joined.select(F.col("person_id"), F.col("reaction_signal"), *components)

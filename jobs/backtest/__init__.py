@@ -43,3 +43,56 @@ def command(ctx: RunContext, args: argparse.Namespace) -> int:
     json_path, png_path = write(figures, prefix)
     print(f"figures written to {json_path}" + (f" and {png_path}" if png_path else ""))
     return 0 if figures.get("dates") else 1
+
+
+def fit_command(ctx: RunContext, args: argparse.Namespace) -> int:
+    """`python -m jobs fit`: gather the dates' terms and labels, fit, report, optionally write."""
+    import pandas as pd
+
+    from jobs.backtest.fit import fit_weights, gather_rows, in_sample, write_model
+    from jobs.backtest.run import run_job, score_dates
+    from jobs.config import CONF_DIR
+    from transforms.scoring import COMPONENTS
+
+    cfg = ctx.config
+    horizon = args.horizon or cfg.backtest.horizon_days
+    try:
+        dates = score_dates(args.first, args.last, args.every)
+    except ValueError as error:
+        print(f"error: {error}")
+        return 2
+    if args.run:
+        run_job(ctx, dates, horizon)
+    rows = gather_rows(ctx, dates, horizon)
+    if args.save_rows:
+        rows.to_parquet(args.save_rows, index=False)
+    rows = pd.concat([rows, *[pd.read_parquet(p) for p in args.rows]], ignore_index=True)
+    fixed = {t: w for t, w in cfg.score.weights.items() if t not in cfg.fit.free}
+    weights, r2 = fit_weights(rows, list(cfg.fit.free), fixed)
+    k = cfg.backtest.ndcg_k
+    before, after = in_sample(rows, cfg.score.weights, k), in_sample(rows, weights, k)
+    groups = rows.groupby(["lake", "score_date"]).ngroups
+    print(f"fit on {len(rows)} rows of {groups} (lake, date) groups, horizon {horizon} days; "
+          f"R^2 {r2:.3f}")  # fmt: skip
+    print(f"{'term':<18}{'configured':>12}{'fitted':>10}")
+    for term in COMPONENTS:
+        print(f"{term:<18}{cfg.score.weights[term]:>12.4f}{weights[term]:>10.4f}"
+              + ("" if term in cfg.fit.free else "  (fixed)"))  # fmt: skip
+    print(
+        f"in sample, median over groups: spearman {before['spearman']:.3f} -> "
+        f"{after['spearman']:.3f}, ndcg@{k} {before['ndcg']:.3f} -> {after['ndcg']:.3f}"
+    )
+    if args.write:
+        lakes = sorted(set(rows["lake"]))
+        provenance = [
+            f"Score weights of algorithm {cfg.algorithm_version}, fitted by `python -m jobs fit`",
+            f"on {len(rows)} people-dates of {groups} score dates, label: unique reactors of the "
+            f"next {horizon} days; lakes: {', '.join(lakes)}",
+            f"dates: {', '.join(sorted(set(rows['score_date'])))}",
+            f"R^2 {r2:.3f}; in-sample median spearman {after['spearman']:.3f}, "
+            f"ndcg@{k} {after['ndcg']:.3f}. Validate on other dates and lakes, never these.",
+        ]
+        path = write_model(CONF_DIR / "model" / f"{cfg.algorithm_version}.yaml", weights,
+                           provenance)  # fmt: skip
+        print(f"weights written to {path}")
+    return 0

@@ -3,6 +3,7 @@ tables, and the checks that the date can be judged at all (its window and horizo
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 
@@ -12,9 +13,12 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from jobs.config import SwayConfig
+from jobs.context import RunContext
 from jobs.stages.propagate import run_pagerank
+from jobs.stages.score import raw_for_date
 from jobs.tables import Lake
 from transforms import backtest
+from transforms.scoring import COMPONENTS
 
 log = logging.getLogger("sway")
 
@@ -42,15 +46,21 @@ def horizon_problem(lake: Lake, day: dt.date, horizon: int) -> str | None:
     return None
 
 
+def terms(ctx: RunContext, day: dt.date) -> DataFrame:
+    """person_id and one `component_<name>` column per term of the raw score, unweighted (each
+    term as a predictor alone, whatever its weight, zero included), on `day`."""
+    dated = dataclasses.replace(ctx, score_date=day)
+    unit = {name: 1.0 for name in COMPONENTS}
+    raw = raw_for_date(dated, ctx.versions("ranks", "prior", "signals", "accounts"), unit)
+    return raw.select(F.col("person_id"), *[F.col(c).alias(f"component_{c}") for c in COMPONENTS])
+
+
 def person_frame(
-    lake: Lake,
-    config: SwayConfig,
-    day: dt.date,
-    horizon: int,
-    counted_actors: DataFrame | None = None,
+    ctx: RunContext, day: dt.date, horizon: int, counted_actors: DataFrame | None = None
 ) -> DataFrame:
     """One row per person who drew reactions in the window ending on `day`: the published score,
-    its components, the baselines and the label (unique reactors of day+1..day+horizon)."""
+    its terms, the baselines and the label (unique reactors of day+1..day+horizon)."""
+    lake, config = ctx.lake, ctx.config
     first = day - dt.timedelta(days=config.window.days - 1)
     pairs = lake.read("daily_pairs")
     graph = backtest.reaction_graph(pairs, first, day).persist()
@@ -68,7 +78,9 @@ def person_frame(
     )
     return backtest.person_frame(
         backtest.window_received(pairs, first, day),
-        backtest.score_columns(lake.read("scores"), lake.read("components"), day),
+        backtest.score_column(lake.read("scores"), day).join(
+            terms(ctx, day), on="person_id", how="left"
+        ),
         backtest.follower_counts(lake.read("accounts")),
         ranks,
         label,

@@ -105,7 +105,7 @@ def backtest(ctx: RunContext, dates: list[dt.date], horizon: int, counted_actors
             log.warning("backtest %s: skipped: %s", day, problem)
             skipped.append({"date": day.isoformat(), "reason": problem})
             continue
-        frame = person_frame(ctx.lake, ctx.config, day, horizon, counted_actors)
+        frame = person_frame(ctx, day, horizon, counted_actors)
         rows, people = collect(frame, ctx.config)
         figures = date_figures(rows, k)
         per_date.append({

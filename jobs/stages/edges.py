@@ -88,7 +88,9 @@ def _graph_and_signals(
     pairs = edges.prepared_pairs(discounted, unit, scale, power, quality).persist()
     try:
         graph = edges.engagement_edges(pairs, date, unit, scale, quality, power)
-        signals = edges.network_signals(pairs, date, unit, scale, quality, power)
+        signals = edges.network_signals(
+            pairs, date, unit, scale, quality, power, cfg.edges.recency_half_lives
+        )
         outputs = {
             "pair_window": kept,
             "edges": lake.replace_partitions("edges", graph, {"score_date": [date]}),

@@ -21,8 +21,12 @@ def _partition(ctx: RunContext, name: str, version: int | None, date: dt.date) -
     return ctx.lake.read(name, version).where(F.col("score_date") == F.lit(date))
 
 
-def raw_for_date(ctx: RunContext, inputs: dict[str, int | None]) -> DataFrame:
-    """The day's raw scores (person_id, raw, reaction_signal, active); also used by `calibrate`."""
+def raw_for_date(
+    ctx: RunContext, inputs: dict[str, int | None], weights: dict[str, float] | None = None
+) -> DataFrame:
+    """The day's raw scores (person_id, raw, reaction_signal, active); also used by `calibrate`.
+    `weights`: other weights than the config's (unit weights give the terms themselves: what
+    `fit` and `backtest` judge)."""
     date, cfg = ctx.score_date, ctx.config
     ranks = _partition(ctx, "ranks", inputs["ranks"], date)
     prior = _partition(ctx, "prior", inputs["prior"], date)
@@ -34,7 +38,7 @@ def raw_for_date(ctx: RunContext, inputs: dict[str, int | None]) -> DataFrame:
         prior,
         accounts,
         ranks.count(),
-        cfg.score.weights,
+        weights or cfg.score.weights,
         date,
         scoring.decayed_days(cfg.window.days, cfg.window.half_life_days),
         cfg.score.followers_per_reactor,
