@@ -186,6 +186,10 @@ def _backtest_parser(commands) -> None:
         "backfills a whole window) and ingest its horizon",
     )  # fmt: skip
     parser.add_argument(
+        "--rescore", action="store_true", help="first score and publish each date again (new "
+        "weights or calibration; the window stages' outputs are kept)",
+    )  # fmt: skip
+    parser.add_argument(
         "--out", default=None, metavar="PREFIX",
         help="write PREFIX.json and PREFIX.png (default <lake.root>/_reports/backtest-<from>_<to>)",
     )  # fmt: skip

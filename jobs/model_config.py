@@ -135,16 +135,27 @@ class ScoreConfig:
 class CalibrationConfig:
     raw_knots: list[float]
     score_knots: list[float]
-    target_quantiles: list[list[float]]
-    tail_scale: float
+    # Target distribution of the active population's scores: Burr type XII with shapes c and k,
+    # scale and floor (transforms/calibration.target_burr).
+    target_c: float
+    target_k: float
+    target_scale: float
+    target_floor: float
     max_score: float
+
+    @property
+    def target_quantiles(self) -> list[list[float]]:
+        """[probability, score] pairs of the target at the calibration's probability grid."""
+        from transforms.calibration import target_burr
+
+        return target_burr(self.target_c, self.target_k, self.target_scale, self.target_floor)
 
     def __post_init__(self) -> None:
         if len(self.raw_knots) != len(self.score_knots):
             raise ConfigError("calibration.raw_knots and calibration.score_knots differ in length")
         if any(b <= a for a, b in zip(self.raw_knots, self.raw_knots[1:], strict=False)):
             raise ConfigError("calibration.raw_knots must increase strictly")
-        if any(len(pair) != 2 for pair in self.target_quantiles):
-            raise ConfigError("calibration.target_quantiles must be [quantile, score] pairs")
+        for name in ("target_c", "target_k", "target_scale", "target_floor"):
+            positive(f"calibration.{name}", getattr(self, name))
         if not 0 < self.max_score < 100:
             raise ConfigError("calibration.max_score must lie in (0, 100)")

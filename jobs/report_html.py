@@ -142,7 +142,7 @@ def distribution(data: dict[str, Any]) -> str:
     rows = [[r["figure"], r["value"], r["target"], r["ok"]] for r in dist["rows"]]
     body = (
         f"<p>{dist['active']} active people (score &gt; 0); targets from "
-        "<code>calibration.target_quantiles</code>.</p>"
+        "<code>calibration.target_*</code> (a Burr XII distribution).</p>"
         + table(["figure", "measured", "target", "check"], rows, numeric={1})
         + _img(
             report_plots.score_histogram(data["histogram"], data["target_density"], dist),

@@ -25,6 +25,9 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from pyspark.sql import functions as F  # noqa: E402
+
+from jobs.backtest.run import backtest  # noqa: E402
 from jobs.config import load_config  # noqa: E402
 from jobs.context import RunContext  # noqa: E402
 from jobs.runner import run_daily, run_stage  # noqa: E402
@@ -72,6 +75,17 @@ def run_job(spark, config, lake: Path, history_days: int, resume: bool = False) 
     run_stage(RunContext(spark, config, tables, future, FUTURE_DAYS, resume=resume), "ingest")
 
 
+def judge_future(spark, config, lake: Path) -> dict:
+    """The backtest of the score date (`python -m jobs backtest`'s code): the people who drew
+    reactions in the window, ranked against the unique *normal* reactors they draw in the future
+    days (planted gamers reacting do not count as drawing influence)."""
+    tables = Lake(spark, str(lake), config.lake.engine)
+    planted = spark.read.parquet(str(lake / "_sample" / "planted.parquet"))
+    normal = planted.where(F.col("kind") == F.lit("normal")).select(F.col("person_id"))
+    ctx = RunContext(spark, config, tables, SCORE_DATE, 1)
+    return backtest(ctx, [SCORE_DATE], FUTURE_DAYS, counted_actors=normal)
+
+
 def evaluate(
     size: str,
     lake: Path,
@@ -99,12 +113,14 @@ def evaluate(
     own_session = spark is None
     spark = spark or build_session(config)
     run_job(spark, config, lake, SIZES[size].days, resume)
+    judged = judge_future(spark, config, lake)
     if own_session:
         # The figures are computed with polars: the JVM's memory goes back first (on medium the
         # metrics were killed for memory with the session still holding its heap).
         spark.stop()
     seconds["job"] = time.perf_counter() - clock - seconds["generate"]
     figures = summarize(person_frame(lake, SCORE_DATE, FUTURE_DAYS))
+    figures["backtest"] = judged
     figures["targets"] = targets(figures)
     seconds["metrics"] = time.perf_counter() - clock - seconds["generate"] - seconds["job"]
     seconds["total"] = time.perf_counter() - clock

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pytest
+import yaml
 from scipy.stats import spearmanr
 
 from jobs.backtest.frame import horizon_problem
@@ -138,3 +139,29 @@ def test_score_dates_step_and_reject_bad_ranges():
     ]  # fmt: skip
     with pytest.raises(ValueError):
         score_dates(first, dt.date(2019, 12, 1), 1)
+
+
+def test_fit_recovers_planted_weights_and_keeps_fixed_ones():
+    from jobs.backtest.fit import fit_weights, model_yaml, raw_of
+
+    rng = np.random.default_rng(3)
+    n = 5000
+    terms = {f"component_{t}": rng.gamma(2.0, 1.0, n) for t in COMPONENTS}
+    rows = pd.DataFrame(terms)
+    # log1p(label) = 0.8 influence + 0.3 recent_mid + 0.2 offline (fixed) + noise; no reactions.
+    signal = (0.8 * rows["component_influence"] + 0.3 * rows["component_recent_mid"]
+              + 0.2 * rows["component_offline"])  # fmt: skip
+    rows["future_reactors"] = np.expm1(signal + 1.0 + rng.normal(0, 0.01, n))
+    free = ["influence", "reactions", "recent_mid"]
+    weights, r2 = fit_weights(rows, free, {"offline": 0.2})
+    assert weights["influence"] == pytest.approx(0.8, abs=0.01)
+    assert weights["recent_mid"] == pytest.approx(0.3, abs=0.01)
+    assert weights["reactions"] == pytest.approx(0.0, abs=0.01)
+    assert weights["offline"] == 0.2 and r2 > 0.99
+    # A term that hurts gets 0, not a negative weight (non-negative least squares).
+    rows["future_reactors"] = np.expm1(np.maximum(0, 3 - rows["component_reactions"]))
+    assert fit_weights(rows, ["reactions"], {})[0]["reactions"] == 0.0
+    assert raw_of(rows.head(1), {"reactions": 2.0})[0] == 2.0 * rows["component_reactions"][0]
+    written = yaml.safe_load(model_yaml({t: weights.get(t, 0.0) for t in COMPONENTS}, ["x"]))
+    assert set(written["score"]["weights"]) == set(COMPONENTS)
+    assert written["score"]["weights"]["influence"] == pytest.approx(0.8, abs=0.01)

@@ -1,11 +1,12 @@
 """Calibration: raw influence -> 1..100 score, through knots frozen per algorithm version.
 
-The target is a quantile function of the score on the active population (`target_quantiles`: mean
-40, p95 63, p99 77). Fitting reads the raw values' quantiles on a reference population at a dense
-grid of probabilities and pairs them with the target score at the same probability; applying the
-knots is piecewise-linear interpolation. Below the first knot the first slope continues down to 1;
-above the last knot the score approaches 100 exponentially with the same slope at the joint, so it
-never reaches 100 and each point is harder to earn than the one before.
+The target is a quantile function of the score on the active population (a Burr XII distribution,
+`target_burr`: mean 40, p95 63, p99 77 within a point). Fitting reads the raw values' quantiles on
+a reference population at a dense grid of probabilities and pairs them with the target score at the
+same probability; applying the knots is piecewise-linear interpolation. Below the first knot the
+first slope continues down to 1; above the last knot the score approaches 100 exponentially with
+the same slope at the joint, so it never reaches 100 and each point is harder to earn than the one
+before.
 """
 
 from __future__ import annotations
@@ -24,6 +25,16 @@ def probability_grid() -> list[float]:
     """Where the raw distribution is sampled: every percent, denser in the top percent."""
     grid = [i / 100 for i in range(0, 100)] + [0.995, 0.998, 0.999]
     return sorted(set(grid))
+
+
+def target_burr(c: float, k: float, scale: float, floor: float) -> list[list[float]]:
+    """[p, score] pairs of the Burr XII target at every probability of the grid:
+    score(p) = floor + scale * ((1 - p)^(-1/k) - 1)^(1/c). Its density is smooth and
+    single-peaked, so the calibrated histogram has no cliffs; it starts at `floor` (the least
+    active people) and falls off above its peak (each point harder to earn)."""
+    grid = np.array(probability_grid())
+    scores = floor + scale * ((1.0 - grid) ** (-1.0 / k) - 1.0) ** (1.0 / c)
+    return [[float(p), float(v)] for p, v in zip(grid, scores, strict=True)]
 
 
 def target_score(

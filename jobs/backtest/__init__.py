@@ -25,7 +25,7 @@ def default_prefix(root: str, first: dt.date, last: dt.date) -> Path:
 def command(ctx: RunContext, args: argparse.Namespace) -> int:
     """`python -m jobs backtest`: optionally run the job, judge the dates, print and write."""
     from jobs.backtest.output import render_table, write
-    from jobs.backtest.run import backtest, run_job, score_dates
+    from jobs.backtest.run import backtest, rescore, run_job, score_dates
 
     horizon = args.horizon or ctx.config.backtest.horizon_days
     try:
@@ -35,6 +35,8 @@ def command(ctx: RunContext, args: argparse.Namespace) -> int:
         return 2
     if args.run:
         run_job(ctx, dates, horizon)
+    elif args.rescore:
+        rescore(ctx, dates)
     figures = backtest(ctx, dates, horizon)
     print(render_table(figures), end="")
     prefix = (

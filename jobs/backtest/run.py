@@ -22,7 +22,7 @@ import pandas as pd
 from jobs.backtest.frame import collect, horizon_problem, person_frame
 from jobs.backtest.metrics import ndcg_at_k, spearman
 from jobs.context import RunContext
-from jobs.runner import run_daily, run_stage
+from jobs.runner import run_daily, run_stage, run_stages
 
 log = logging.getLogger("sway")
 
@@ -53,6 +53,13 @@ def run_job(ctx: RunContext, dates: list[dt.date], horizon: int) -> None:
         last = day + dt.timedelta(days=horizon)
         run_stage(RunContext(ctx.spark, ctx.config, ctx.lake, last, horizon), "ingest")
         previous = day
+
+
+def rescore(ctx: RunContext, dates: list[dt.date]) -> None:
+    """Score and publish each date again from its kept ranks and signals: what new weights or a
+    new calibration change, without rerunning the window stages."""
+    for day in dates:
+        run_stages(RunContext(ctx.spark, ctx.config, ctx.lake, day, 1), ["score", "publish"])
 
 
 def date_figures(rows: pd.DataFrame, k: int) -> dict[str, dict[str, float]]:
