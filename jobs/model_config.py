@@ -30,6 +30,10 @@ class EdgesConfig:
     crowd_cap: float
     crowd_floor: float
     trusted_reactor: float
+    # Reactors judged before the caps: the share of their window pairs on damped target-days at
+    # or below which the caps spare them, and from which they apply in full (linear between).
+    suspect_share_low: float
+    suspect_share_high: float
     # Half-lives (days) of the recency sums: trusted reactors decayed by their latest reaction.
     recent_fast_days: float
     recent_mid_days: float
@@ -43,6 +47,10 @@ class EdgesConfig:
         for name in ("recent_fast_days", "recent_mid_days", "recent_slow_days"):
             positive(f"edges.{name}", getattr(self, name))
         positive("edges.pair_unit", self.pair_unit)
+        if not 0.0 <= self.suspect_share_low < self.suspect_share_high <= 1.0:
+            raise ConfigError(
+                "edges.suspect_share_low and suspect_share_high need 0 <= low < high <= 1"
+            )
         positive("edges.selectivity_scale", self.selectivity_scale)
         if self.selectivity_power < 0:
             raise ConfigError(f"edges.selectivity_power must be >= 0, got {self.selectivity_power}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from scripts.eval_data import ID
 from scripts.eval_metrics import (
     calibration,
     explanation_max_error,
@@ -58,6 +59,12 @@ def summarize(frame: pl.DataFrame) -> dict:
         "stability_people": steady.height,
         "explanation_max_error": explanation_max_error(score, frame["parts_sum"].to_numpy()),
         "components": component_figures(frame, influence, future),
+        # Each organic viral person's score: scripts/viral_check.py compares them with a run
+        # without the burst defences (they must keep >= 95% of it).
+        "viral_scores": {
+            str(p): float(v)
+            for p, v in frame.filter(pl.col("kind") == "viral").select(ID, "score").iter_rows()
+        },
     }
 
 
@@ -92,7 +99,7 @@ def targets(figures: dict) -> dict[str, bool]:
     best_baseline = max(figures["baselines"].values())
     kinds = figures["kinds"]
     reference = kinds.get("normal_ordinary", {}).get("median_percentile", 0.0)
-    gamer_kinds = [k for k in kinds if k not in ("normal_ordinary", "normal_other")]
+    gamer_kinds = [k for k in kinds if k in GAMER_KINDS]
     found = {
         "spearman >= 0.93": figures["spearman"] >= 0.93,
         "spearman >= best baseline + 0.02": figures["spearman"] >= best_baseline + 0.02,
@@ -107,10 +114,6 @@ def targets(figures: dict) -> dict[str, bool]:
         "stability <= 0.5": figures["stability_median_abs_change"] <= 0.5,
         "explanations exact to 0.01": figures["explanation_max_error"] <= 0.01,
     }
-    margin = figures.get("backtest", {}).get("margin", {})
-    for metric in ("spearman", "ndcg"):
-        if margin.get(metric) is not None:
-            found[f"backtest {metric} >= best baseline + 0.02"] = margin[metric] >= 0.02
     return found
 
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from scripts.sample_gaming import US_PER_HOUR, gaming_day
 from scripts.sample_spray import spray_day
+from scripts.sample_viral import viral_day
 from scripts.sample_world import (
     ACCOUNT_SLOTS,
     ACTION_FREQ,
@@ -151,10 +152,15 @@ def day_events(world: World, seed: int, day: date, networks: dict[str, list[str]
     spray_actor = np.concatenate([a for a, _ in sprayed])
     spray_target = np.concatenate([t for _, t in sprayed])
     spray_actions = draw_actions(spray_rng, world.account_net[spray_target], networks)
-    actor = np.concatenate([*actors, gamed_actor, spray_actor])
-    target = np.concatenate([*targets, gamed_target, spray_target])
-    action = np.concatenate([organic_actions, gamed_actions, spray_actions])
-    hour = np.concatenate([np.full(n_organic, -1), hour, np.full(len(spray_actor), -1)])
+    # Organic viral events (scripts/sample_viral.py), their own stream.
+    viral_rng = np.random.default_rng([seed, 8, daynum])
+    viral_actor, viral_target, viral_hour = viral_day(world.viral, viral_rng, daynum)
+    viral_actions = draw_actions(viral_rng, world.account_net[viral_target], networks)
+    actor = np.concatenate([*actors, gamed_actor, spray_actor, viral_actor])
+    target = np.concatenate([*targets, gamed_target, spray_target, viral_target])
+    action = np.concatenate([organic_actions, gamed_actions, spray_actions, viral_actions])
+    hour = np.concatenate([np.full(n_organic, -1), hour, np.full(len(spray_actor), -1),
+                           viral_hour])  # fmt: skip
     net = world.account_net[target].astype(np.int16)
     n_valid = len(net)
 

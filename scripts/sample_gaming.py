@@ -17,8 +17,9 @@ import numpy as np
 # and sellers are the accounts that deliver them, spray likers react to whatever they see (none of
 # their reactions are driven action).
 # Spray likers: scripts/sample_spray.py (a confounder, not gamers).
+# Organic viral people: scripts/sample_viral.py (ordinary people whose post takes off once).
 KINDS = ("normal", "pod", "bot", "bot_customer", "bought_followers", "burst_customer", "seller",
-         "spray")  # fmt: skip
+         "spray", "viral")  # fmt: skip
 GAMER_KINDS = ("pod", "bot_customer", "bought_followers", "burst_customer")
 KIND = {name: code for code, name in enumerate(KINDS)}
 

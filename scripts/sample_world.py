@@ -15,8 +15,16 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from scripts.sample_gaming import BOT_REACTIVITY, KIND, SELLER_REACTIVITY, Gaming, plan_gaming
+from scripts.sample_gaming import (
+    BOT_REACTIVITY,
+    KIND,
+    ORDINARY_PCT,
+    SELLER_REACTIVITY,
+    Gaming,
+    plan_gaming,
+)
 from scripts.sample_spray import Spray, plan_spray
+from scripts.sample_viral import Viral, plan_viral
 
 BASE_CONF = Path(__file__).resolve().parent.parent / "conf" / "base.yaml"
 US_PER_DAY = 86_400_000_000
@@ -112,6 +120,7 @@ class World:
     pct: np.ndarray  # influence percentile of each person (0..1)
     gaming: Gaming
     spray: Spray
+    viral: Viral
 
 
 def build_world(
@@ -150,6 +159,12 @@ def build_world(
     spray = plan_spray(np.random.default_rng([seed, 7]), pct, account_person,
                        plan.kind == KIND["normal"], size.reactions_per_person)  # fmt: skip
     plan.kind[spray.people] = KIND["spray"]
+    # Organic viral events: ordinary people whose post takes off among ordinary people (own stream).
+    normal = plan.kind == KIND["normal"]
+    ordinary = np.flatnonzero(normal & (pct >= ORDINARY_PCT[0]) & (pct <= ORDINARY_PCT[1]))
+    viral = plan_viral(np.random.default_rng([seed, 9]), ordinary, normal, account_person,
+                       account_net, len(networks))  # fmt: skip
+    plan.kind[viral.people] = KIND["viral"]
     reactivity[plan.bot_acc] *= BOT_REACTIVITY
     # Influence sets the audience (reactors per day); posting more adds reactions per reactor.
     # A person's influence is their total reach: it is split over their accounts by network
@@ -198,7 +213,7 @@ def build_world(
             )
         )
     return World(person_id, influence, *_topic_sets(fav, n_fav), account_id, account_person,
-                 account_net, activity, graphs, pct, plan, spray)  # fmt: skip
+                 account_net, activity, graphs, pct, plan, spray, viral)  # fmt: skip
 
 
 def _topic_sets(fav: np.ndarray, n_fav: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

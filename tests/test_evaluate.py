@@ -163,7 +163,9 @@ def test_evaluate_tiny_end_to_end(spark, tmp_path: Path) -> None:
     judged = out["backtest"]
     assert [d["date"] for d in judged["dates"]] == [SCORE_DATE_TEXT]
     assert {"score", "reactors", "reactions", "followers", "pagerank"} <= set(judged["median"])
-    assert "backtest spearman >= best baseline + 0.02" in out["targets"]
+    assert judged["margin"]["spearman"] == pytest.approx(
+        judged["median"]["score"]["spearman"] - judged["best_baseline"]["spearman"]["value"]
+    )
 
     # --resume after a stop that lost the last stage (the future's ingest): only it runs again.
     from pyspark.sql import functions as F

@@ -367,6 +367,29 @@ def test_bursts_come_from_many_sellers_within_an_hour_once_a_week(
     assert (big.group_by("target").len()["len"] <= 2).all()  # weekly, over 8 days
 
 
+def test_a_viral_post_draws_many_ordinary_people_within_hours_once(
+    lake: Path, reactions: pl.DataFrame
+) -> None:
+    """Organic virality (scripts/sample_viral.py): on one day, many normal people who react to
+    others too arrive within three hours, like a burst by its counts but not by its reactors."""
+    viral = reactions.filter(pl.col("target_kind") == "viral")
+    per_day = viral.group_by("target", "event_date").agg(
+        pl.col("actor").n_unique(), kinds=pl.col("actor_kind").unique()
+    )
+    peak = per_day.sort("actor").tail(1)
+    assert peak["actor"][0] >= 20
+    assert peak["kinds"][0].to_list() == ["normal"] or "normal" in peak["kinds"][0].to_list()
+    day = viral.filter(pl.col("event_date") == peak["event_date"][0])
+    hours = day["event_ts"].dt.hour()
+    assert hours.max() - hours.min() <= 2 + 1  # three clock hours (organic fans may add one)
+    # Its reactors react to other people too: they are not one-target accounts.
+    crowd = day["actor"].unique()
+    elsewhere = reactions.filter(
+        pl.col("actor").is_in(crowd.implode()) & (pl.col("target_kind") != "viral")
+    )
+    assert elsewhere["actor"].n_unique() > 0.8 * crowd.len()
+
+
 def test_organic_reactions_crowd_after_posts_and_bursts_crowd_far_more(
     reactions: pl.DataFrame,
 ) -> None:
@@ -463,7 +486,8 @@ def test_gaming_can_be_left_out(tmp_path: Path) -> None:
     summary = generate("tiny", str(tmp_path / "plain"), days=2, gaming=False)
     planted = pl.read_parquet(tmp_path / "plain" / "_sample" / "planted.parquet")
     # Spray likers are ordinary behaviour (a confounder), not gaming: they stay.
-    assert sorted(planted["kind"].unique().to_list()) == ["normal", "spray"]
+    # Organic viral events are ordinary behaviour too.
+    assert sorted(planted["kind"].unique().to_list()) == ["normal", "spray", "viral"]
     assert summary["gaming"] is False
 
 

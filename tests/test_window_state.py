@@ -55,12 +55,17 @@ def _world(spark):
     return spark.createDataFrame(rows, DAILY_PAIRS.schema)
 
 
-def _recomputed(pairs, date):
+SUSPECTS = (0.2, 0.6)
+
+
+def _recomputed(pairs, date, suspects=None):
     """The reference: the whole window from its daily pairs."""
-    return decayed_pair_networks(pairs, date, WINDOW, HALF_LIFE, NETWORKS, **DEFENCES)
+    return decayed_pair_networks(
+        pairs, date, WINDOW, HALF_LIFE, NETWORKS, **DEFENCES, suspects=suspects
+    )
 
 
-def _slid(pairs, state, state_date, date):
+def _slid(pairs, state, state_date, date, suspects=None):
     """What the edges stage does with kept sums: slide, then the damped targets again."""
     entering, leaving = days_between(state_date, date, WINDOW)
     sums = slide_window(
@@ -75,7 +80,7 @@ def _slid(pairs, state, state_date, date):
     )
     window = pairs.where(pairs.event_date.isin(window_dates(date, WINDOW)))
     damped = damped_days(factors_from_stats(target_day_stats(window), *DEFENCES.values()))
-    decayed = with_defences(sums, damped, window, date, HALF_LIFE, NETWORKS)
+    decayed = with_defences(sums, damped, window, date, HALF_LIFE, NETWORKS, suspects)
     return sums, decayed, {(r.target_person_id, r.burst_factor < 1) for r in damped.collect()}
 
 
@@ -98,6 +103,8 @@ def test_days_between_lists_the_days_entering_and_leaving():
 
 
 def test_sliding_day_by_day_and_over_a_gap_equals_recomputing(spark):
+    # With the reactors judged, as configured (the summed test below also runs without).
+    suspects = SUSPECTS
     pairs = _world(spark).cache()
     basis = pair_window_basis(WINDOW, HALF_LIFE, NETWORKS)
     state_date = FIRST + dt.timedelta(days=4)
@@ -106,9 +113,9 @@ def test_sliding_day_by_day_and_over_a_gap_equals_recomputing(spark):
     # One day (the first day's pairs, 999 -> 4 among them, leave), two days at once (the burst
     # of day 7 enters), one day, then three days across the empty day 10 (the viral day 9).
     for date in [FIRST + dt.timedelta(days=k) for k in (5, 7, 8, 11)]:
-        sums, decayed, damped = _slid(pairs, state, state_date, date)
+        sums, decayed, damped = _slid(pairs, state, state_date, date, suspects)
         seen_damped |= damped
-        expected, got = _rows(_recomputed(pairs, date)), _rows(decayed)
+        expected, got = _rows(_recomputed(pairs, date, suspects)), _rows(decayed)
         assert got.keys() == expected.keys(), date
         for key, row in expected.items():
             for column in COLUMNS:
@@ -127,7 +134,8 @@ def test_sliding_day_by_day_and_over_a_gap_equals_recomputing(spark):
     pairs.unpersist()
 
 
-def test_summed_window_with_the_caps_subtracted_equals_the_reference(spark):
+@pytest.mark.parametrize("suspects", [None, SUSPECTS])
+def test_summed_window_with_the_caps_subtracted_equals_the_reference(spark, suspects):
     """The edges stage's first run: the window's sums from its daily pairs, then the caps' share
     subtracted on the damped target-days, as decayed_pair_networks computes it directly."""
     pairs = _world(spark).cache()
@@ -135,14 +143,40 @@ def test_summed_window_with_the_caps_subtracted_equals_the_reference(spark):
     window = pairs.where(pairs.event_date.isin(window_dates(date, WINDOW)))
     sums = window_sums(pairs, date, WINDOW, HALF_LIFE, NETWORKS)
     damped = damped_days(factors_from_stats(target_day_stats(window), *DEFENCES.values()))
-    got = _rows(with_defences(sums, damped, window, date, HALF_LIFE, NETWORKS))
-    expected = _rows(_recomputed(pairs, date))
+    got = _rows(with_defences(sums, damped, window, date, HALF_LIFE, NETWORKS, suspects))
+    expected = _rows(_recomputed(pairs, date, suspects))
     assert got.keys() == expected.keys()
     for key, row in expected.items():
         for column in COLUMNS:
             assert getattr(got[key], column) == pytest.approx(getattr(row, column), rel=1e-9)
     assert any(r.raw < r.raw_given for r in expected.values())  # the caps took something
     pairs.unpersist()
+
+
+def test_caps_spare_reactors_whose_reactions_are_mostly_elsewhere(spark):
+    """Target 1 draws 2 people a day for 4 days, then 20 on day 5 (the day cap keeps 4/20).
+    Among the 20: regulars 10-13 react to 5 other people every day (1 damped pair of 6: share
+    1/6, spared), 20-23 to one other person (1/2: suspicion 0.75), sellers 30-41 to nobody else
+    (1/1: damped in full). With suspects (0.2, 0.6) each keeps 1 - suspicion * (1 - 4/20)."""
+    day = [FIRST + dt.timedelta(days=k) for k in range(5)]
+    rows = [(d, 100 + k, 1, "twitter", "retweet", 1, 1, 1) for d in day[:4] for k in range(2)]
+    burst = [*range(10, 14), *range(20, 24), *range(30, 42)]
+    rows += [(day[4], a, 1, "twitter", "retweet", 1, 1, 1) for a in burst]
+    for d in day:
+        rows += [(d, a, 50 + t, "twitter", "retweet", 1, 1, 1) for a in range(10, 14)
+                 for t in range(5)]  # fmt: skip
+        rows += [(d, a, 60, "twitter", "retweet", 1, 1, 1) for a in range(20, 24)]
+    pairs = spark.createDataFrame(rows, DAILY_PAIRS.schema)
+    caps = {"burst_cap": 2.0, "burst_floor": 3.0}
+    got = _rows(decayed_pair_networks(pairs, day[4], WINDOW, HALF_LIFE, NETWORKS, **caps,
+                                      suspects=SUSPECTS))  # fmt: skip
+    kept = {a: got[(a, 1, "twitter")].raw / got[(a, 1, "twitter")].raw_given for a in burst}
+    assert kept[10] == pytest.approx(1.0)
+    assert kept[20] == pytest.approx(1 - 0.75 * (1 - 4 / 20))
+    assert kept[30] == pytest.approx(4 / 20)
+    # Without judging the reactors, every one of them keeps the day's share.
+    plain = _rows(decayed_pair_networks(pairs, day[4], WINDOW, HALF_LIFE, NETWORKS, **caps))
+    assert plain[(10, 1, "twitter")].raw == pytest.approx(4 / 20)
 
 
 def test_basis_changes_with_the_settings_the_sums_depend_on():

@@ -97,3 +97,38 @@ def damped_days(factors: DataFrame) -> DataFrame:
         crowded = F.col("peak_crowd").isNotNull() & (F.col("peak_crowd") > F.col("allowed_crowd"))
         damped = damped | crowded
     return factors.where(damped).drop("peak_crowd")
+
+
+def reactor_suspicion(
+    damped_rows: DataFrame, window_pairs: DataFrame, low: float, high: float
+) -> DataFrame:
+    """src -> suspicion in [0, 1]: how far the caps apply to the actor's reactions.
+
+    A reactor is judged by the share of their window's pairs (target, network) that fall on
+    damped target-days (damped_days): sellers and bots live in other people's bursts, while an
+    ordinary account that joins one post taking off has most of its reactions elsewhere.
+    `suspicion = clip((share - low) / (high - low), 0, 1)`: at most `low`, the caps spare the
+    reactor; from `high` on, they apply in full. `damped_rows`: daily pairs of the damped
+    target-days (actor_person_id, target_person_id, network); `window_pairs`: the window's pairs
+    (src, dst, network), one row each. Only actors with a damped row get a row."""
+    damped = damped_rows.select(
+        F.col("actor_person_id").alias("src"),
+        F.col("target_person_id").alias("dst"),
+        F.col("network"),
+    ).distinct()
+    per_actor = damped.groupBy(F.col("src")).agg(F.count(F.lit(1)).alias("damped_pairs"))
+    pairs = window_pairs.join(per_actor.select(F.col("src")), on="src", how="left_semi")
+    totals = pairs.groupBy(F.col("src")).agg(F.count(F.lit(1)).alias("pairs"))
+    share = F.least(F.col("damped_pairs") / F.col("pairs"), F.lit(1.0))
+    ramp = (share - F.lit(float(low))) / F.lit(float(high - low))
+    return per_actor.join(totals, on="src", how="inner").select(
+        F.col("src").alias("actor_person_id"),
+        F.least(F.greatest(ramp, F.lit(0.0)), F.lit(1.0)).alias("suspicion"),
+    )
+
+
+def judged(kept: Column) -> Column:
+    """A damped pair-day's kept share once its reactor is judged: 1 - suspicion * (1 - kept)
+    (a reactor without a suspicion row is not judged: the caps apply in full)."""
+    suspicion = F.coalesce(F.col("suspicion"), F.lit(1.0))
+    return F.lit(1.0) - suspicion * (F.lit(1.0) - kept)

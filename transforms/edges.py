@@ -31,7 +31,13 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from transforms.aggregates import action_weight
-from transforms.bursts import burst_factors, crowd_factor
+from transforms.bursts import (
+    burst_factors,
+    crowd_factor,
+    damped_days,
+    judged,
+    reactor_suspicion,
+)
 from transforms.schemas import EDGES, SIGNALS
 
 # The edges' sink for the weight the gaming defences take (see engagement_edges): not a person
@@ -61,11 +67,14 @@ def decayed_pair_networks(
     burst_floor: float = 0.0,
     crowd_cap: float | None = None,
     crowd_floor: float = 0.0,
+    suspects: tuple[float, float] | None = None,
 ) -> DataFrame:
     """actor, target, network -> decayed weighted reactions `raw` and decayed reaction count,
     each day's pairs first scaled by its burst factor (when burst_cap is given) and their hour's
     crowd factor (when crowd_cap is given); `raw_given` and `reactions_given`, the same before
-    that scaling; `last_date`, the pair's latest day with reactions in the window.
+    that scaling; `last_date`, the pair's latest day with reactions in the window. With
+    `suspects` (low, high), the caps take only each reactor's suspicion's share of what they
+    would (bursts.reactor_suspicion).
 
     The reference formula: the edges stage gets the same from kept sums and the damped
     target-days only (transforms/window_state.py)."""
@@ -77,9 +86,20 @@ def decayed_pair_networks(
     if burst_cap is not None or crowd_cap is not None:
         factors = burst_factors(in_window, burst_cap, burst_floor, crowd_cap, crowd_floor)
         kept = F.col("burst_factor") * (crowd_factor() if crowd_cap is not None else F.lit(1.0))
-        in_window = in_window.join(
-            factors.drop("peak_crowd"), on=["event_date", "target_person_id"], how="inner"
-        ).withColumn("reactions", F.col("reactions") * kept)
+        keys = ["event_date", "target_person_id"]
+        if suspects is not None:
+            damped = in_window.join(damped_days(factors).select(*keys), on=keys, how="inner")
+            window_pairs = in_window.select(
+                F.col("actor_person_id").alias("src"),
+                F.col("target_person_id").alias("dst"),
+                F.col("network"),
+            ).distinct()
+            suspicion = reactor_suspicion(damped, window_pairs, *suspects)
+            in_window = in_window.join(suspicion, on="actor_person_id", how="left")
+            kept = judged(kept)
+        in_window = in_window.join(factors.drop("peak_crowd"), on=keys, how="inner").withColumn(
+            "reactions", F.col("reactions") * kept
+        )
     decay = decay_factor(score_date, half_life_days)
     weight = action_weight(networks)
     return in_window.groupBy(

@@ -28,7 +28,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from transforms.aggregates import action_weight
-from transforms.bursts import crowd_factor
+from transforms.bursts import crowd_factor, judged, reactor_suspicion
 from transforms.edges import decay_factor
 from transforms.schemas import PAIR_WINDOW
 
@@ -148,18 +148,26 @@ def with_defences(
     score_date: dt.date,
     half_life_days: float,
     networks: dict[str, dict[str, float]],
+    suspects: tuple[float, float] | None = None,
 ) -> DataFrame:
     """The window's pairs as edges.decayed_pair_networks gives them, from the window's `sums`:
     each pair's damped sums are its whole sums less what the defences took on the days they damp
     (`damped`: bursts.damped_days rows, with the day's burst_factor and allowed_crowd). Only the
     pairs of those target-days are read back from `daily_pairs` (the window's): raw = raw_given
     - sum of weight * reactions * (1 - kept) * decay over them, kept = burst_factor *
-    crowd_factor; likewise the reactions."""
+    crowd_factor; likewise the reactions. With `suspects` (low, high), each reactor is judged
+    first (bursts.reactor_suspicion): the caps take only the suspicion's share of what they
+    would."""
     keys = ["event_date", "target_person_id"]
     rows = daily_pairs.join(damped, on=keys, how="inner")
     kept = F.col("burst_factor")
     if "allowed_crowd" in damped.columns:
         kept = kept * crowd_factor()
+    if suspects is not None:
+        window_pairs = sums.select(F.col("src"), F.col("dst"), F.col("network"))
+        suspicion = reactor_suspicion(rows, window_pairs, *suspects)
+        rows = rows.join(suspicion, on="actor_person_id", how="left")
+        kept = judged(kept)
     lost = (F.lit(1.0) - kept) * F.col("reactions").cast("double")
     lost = lost * decay_factor(score_date, half_life_days)
     taken = rows.groupBy(

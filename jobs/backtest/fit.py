@@ -64,7 +64,9 @@ def gather_rows(ctx: RunContext, dates: list[dt.date], horizon: int) -> pd.DataF
             continue
         rows, people = collect(person_frame(ctx, day, horizon), ctx.config)
         log.info("fit %s: %d people drew reactions in the window", day, people)
-        keep = ["person_id", LABEL, *[f"component_{t}" for t in COMPONENTS]]
+        # The baselines too: a saved row set also serves to study a model offline.
+        baselines = [c for c in ("reactors", "reactions", "followers", "pagerank") if c in rows]
+        keep = ["person_id", LABEL, *baselines, *[f"component_{t}" for t in COMPONENTS]]
         frames.append(rows[keep].assign(score_date=day.isoformat(), lake=ctx.config.lake.root))
     if not frames:
         raise ValueError("no date of the range could be judged: nothing to fit on")

@@ -53,8 +53,9 @@ def run(ctx: RunContext) -> StageReport:
         counts["damped_target_days"], counts["target_days"] = damped.count(), stats.count()
         small = counts["damped_target_days"] <= BROADCAST_MAX_ROWS
         hinted = F.broadcast(damped) if small else damped
+        suspects = (cfg.edges.suspect_share_low, cfg.edges.suspect_share_high)
         decayed = window_state.with_defences(
-            sums, hinted, daily, date, cfg.window.half_life_days, cfg.networks
+            sums, hinted, daily, date, cfg.window.half_life_days, cfg.networks, suspects
         )
         report = _graph_and_signals(ctx, inputs, decayed, counts, kept)
     finally:
