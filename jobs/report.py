@@ -69,6 +69,26 @@ def load_quality(
     return None, None
 
 
+def backtest_section(ctx: RunContext) -> str:
+    """The latest backtest written under <lake>/_reports (python -m jobs backtest), as HTML."""
+    local = local_root(ctx.config.lake.root)
+    if local is None:
+        return ""
+    found = sorted((local / "_reports").glob("backtest-*.json"), key=lambda p: p.stat().st_mtime)
+    if not found:
+        return ""
+    try:
+        figures = json.loads(found[-1].read_text())
+    except (OSError, ValueError) as error:
+        log.warning("report: cannot read %s: %s", found[-1], error)
+        return ""
+    if not figures.get("dates"):
+        return ""
+    from jobs.backtest.output import report_section
+
+    return report_section(figures, str(found[-1]))
+
+
 def write_report(
     ctx: RunContext, out: str | None = None, quality: str | None = None, limit: int = 10
 ) -> Path | None:
@@ -82,7 +102,7 @@ def write_report(
     if not data["stages"] and not data["has_scores"]:
         return None
     evaluation, source = load_quality(ctx.config.lake.root, ctx.score_date, quality)
-    page = render(data, ctx.config.config_hash, evaluation, source)
+    page = render(data, ctx.config.config_hash, evaluation, source, backtest_section(ctx))
     path = Path(out) if out else default_out(ctx.config.lake.root, ctx.score_date)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")

@@ -266,7 +266,11 @@ def quality(evaluation: dict[str, Any] | None, source: str | None, date: dt.date
 
 
 def render(
-    data: dict[str, Any], config_hash: str, evaluation: dict | None, source: str | None
+    data: dict[str, Any],
+    config_hash: str,
+    evaluation: dict | None,
+    source: str | None,
+    backtest: str = "",
 ) -> str:
     date = data["date"].isoformat()
     parts = [header(data, config_hash), manifest(data["stages"]), counts(data["stages"])]
@@ -276,6 +280,7 @@ def render(
         parts.append(_section("distribution", "Scores", '<p class="bad">no scores published for '
                               f"{date}</p>"))  # fmt: skip
     parts.append(quality(evaluation, source, data["date"]))
+    parts.append(backtest)  # the backtest section (jobs/backtest/output.py), when there is one
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

@@ -94,6 +94,20 @@ def test_every_predictor_is_judged_and_summarized(digg_backtest):
     assert out.with_suffix(".png").stat().st_size > 10_000
 
 
+def test_the_report_shows_the_latest_backtest(digg_backtest, tmp_path):
+    root, figures, out = digg_backtest
+    # The report looks under <lake>/_reports (the default place of `backtest`'s files).
+    reports = root / "_reports"
+    reports.mkdir(exist_ok=True)
+    (reports / "backtest-x.json").write_text(out.with_suffix(".json").read_text())
+    page = tmp_path / "report.html"
+    assert main(["report", "--date", str(DATES[1]), "--out", str(page), *_common(root)]) == 0
+    html = page.read_text()
+    assert "Backtest: does the score predict" in html
+    score = figures["median"]["score"]["spearman"]
+    assert f"{score:.3f}" in html and "data:image/png;base64," in html
+
+
 def test_a_date_whose_horizon_passes_the_data_is_not_judged(digg_backtest, spark):
     root, _, _ = digg_backtest
     lake = Lake(spark, str(root), "auto")

@@ -77,3 +77,22 @@ def write(figures: dict[str, Any], prefix: Path) -> tuple[Path, Path | None]:
     png_path = prefix.with_suffix(".png")
     plot(figures).savefig(png_path, dpi=100, metadata={"Software": None})
     return json_path, png_path
+
+
+def report_section(figures: dict[str, Any], source: str) -> str:
+    """The daily report's backtest section: medians per predictor and the plot."""
+    from jobs.report_html import _img, _section, table
+    from jobs.report_plots import png_uri
+
+    k, median = figures["ndcg_k"], figures["median"]
+    dates = [d["date"] for d in figures["dates"]]
+    rows = [[name, median[name]["spearman"], median[name]["ndcg"]]
+            for name in sorted(median, key=_order)]  # fmt: skip
+    body = (
+        f"<p>from <code>{source}</code>: {len(dates)} score dates {dates[0]} .. {dates[-1]}; "
+        f"label: unique reactors of the next {figures['horizon_days']} days; medians over the "
+        "dates (<code>python -m jobs backtest</code>, docs/EVALUATION.md)</p>"
+        + table(["predictor", "Spearman", f"NDCG@{k}"], rows, numeric={1, 2}, digits=3)
+        + _img(png_uri(plot(figures)), "Spearman and NDCG per score date")
+    )
+    return _section("backtest", "Backtest: does the score predict what people draw next?", body)
