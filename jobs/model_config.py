@@ -34,10 +34,20 @@ class EdgesConfig:
     # or below which the caps spare them, and from which they apply in full (linear between).
     suspect_share_low: float
     suspect_share_high: float
+    # ... and their number of such pairs at or below which / from which (a seller serves many).
+    suspect_pairs_low: float
+    suspect_pairs_high: float
     # Half-lives (days) of the recency sums: trusted reactors decayed by their latest reaction.
     recent_fast_days: float
     recent_mid_days: float
     recent_slow_days: float
+
+    @property
+    def suspects(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        return (
+            (self.suspect_share_low, self.suspect_share_high),
+            (self.suspect_pairs_low, self.suspect_pairs_high),
+        )
 
     @property
     def recency_half_lives(self) -> tuple[float, float, float]:
@@ -51,6 +61,8 @@ class EdgesConfig:
             raise ConfigError(
                 "edges.suspect_share_low and suspect_share_high need 0 <= low < high <= 1"
             )
+        if not 0.0 <= self.suspect_pairs_low < self.suspect_pairs_high:
+            raise ConfigError("edges.suspect_pairs_low and suspect_pairs_high need 0 <= low < high")
         positive("edges.selectivity_scale", self.selectivity_scale)
         if self.selectivity_power < 0:
             raise ConfigError(f"edges.selectivity_power must be >= 0, got {self.selectivity_power}")

@@ -55,7 +55,7 @@ def _world(spark):
     return spark.createDataFrame(rows, DAILY_PAIRS.schema)
 
 
-SUSPECTS = (0.2, 0.6)
+SUSPECTS = ((0.2, 0.6), (1.0, 3.0))  # share ramp, count ramp (conf/base.yaml)
 
 
 def _recomputed(pairs, date, suspects=None):
@@ -154,18 +154,24 @@ def test_summed_window_with_the_caps_subtracted_equals_the_reference(spark, susp
 
 
 def test_caps_spare_reactors_whose_reactions_are_mostly_elsewhere(spark):
-    """Target 1 draws 2 people a day for 4 days, then 20 on day 5 (the day cap keeps 4/20).
-    Among the 20: regulars 10-13 react to 5 other people every day (1 damped pair of 6: share
-    1/6, spared), 20-23 to one other person (1/2: suspicion 0.75), sellers 30-41 to nobody else
-    (1/1: damped in full). With suspects (0.2, 0.6) each keeps 1 - suspicion * (1 - 4/20)."""
+    """Targets 1-3 draw 2 people a day for 4 days, then 20 on day 5 (the day cap keeps 4/20).
+    Among target 1's 20: regulars 10-13 react to 5 other people every day (1 damped pair of 6:
+    share 1/6, count 1: spared), 20-23 to one other person (share 1/2: suspicion 0.75), sellers
+    30-40 to nobody else (share 1: damped in full). Seller 41 is in all three bursts and reacts
+    to 20 other people too (share 3/23, but 3 damped pairs: damped in full). Each keeps
+    1 - suspicion * (1 - 4/20)."""
     day = [FIRST + dt.timedelta(days=k) for k in range(5)]
-    rows = [(d, 100 + k, 1, "twitter", "retweet", 1, 1, 1) for d in day[:4] for k in range(2)]
+    rows = [(d, 100 + 10 * t + k, t, "twitter", "retweet", 1, 1, 1)
+            for t in (1, 2, 3) for d in day[:4] for k in range(2)]  # fmt: skip
     burst = [*range(10, 14), *range(20, 24), *range(30, 42)]
     rows += [(day[4], a, 1, "twitter", "retweet", 1, 1, 1) for a in burst]
+    rows += [(day[4], a, t, "twitter", "retweet", 1, 1, 1) for t in (2, 3)
+             for a in [41, *range(200 + 20 * t, 219 + 20 * t)]]  # fmt: skip
     for d in day:
         rows += [(d, a, 50 + t, "twitter", "retweet", 1, 1, 1) for a in range(10, 14)
                  for t in range(5)]  # fmt: skip
         rows += [(d, a, 60, "twitter", "retweet", 1, 1, 1) for a in range(20, 24)]
+    rows += [(day[0], 41, 300 + t, "twitter", "retweet", 1, 1, 1) for t in range(20)]
     pairs = spark.createDataFrame(rows, DAILY_PAIRS.schema)
     caps = {"burst_cap": 2.0, "burst_floor": 3.0}
     got = _rows(decayed_pair_networks(pairs, day[4], WINDOW, HALF_LIFE, NETWORKS, **caps,
@@ -174,6 +180,7 @@ def test_caps_spare_reactors_whose_reactions_are_mostly_elsewhere(spark):
     assert kept[10] == pytest.approx(1.0)
     assert kept[20] == pytest.approx(1 - 0.75 * (1 - 4 / 20))
     assert kept[30] == pytest.approx(4 / 20)
+    assert kept[41] == pytest.approx(4 / 20)
     # Without judging the reactors, every one of them keeps the day's share.
     plain = _rows(decayed_pair_networks(pairs, day[4], WINDOW, HALF_LIFE, NETWORKS, **caps))
     assert plain[(10, 1, "twitter")].raw == pytest.approx(4 / 20)

@@ -100,17 +100,22 @@ def damped_days(factors: DataFrame) -> DataFrame:
 
 
 def reactor_suspicion(
-    damped_rows: DataFrame, window_pairs: DataFrame, low: float, high: float
+    damped_rows: DataFrame,
+    window_pairs: DataFrame,
+    share: tuple[float, float],
+    count: tuple[float, float],
 ) -> DataFrame:
     """src -> suspicion in [0, 1]: how far the caps apply to the actor's reactions.
 
-    A reactor is judged by the share of their window's pairs (target, network) that fall on
-    damped target-days (damped_days): sellers and bots live in other people's bursts, while an
-    ordinary account that joins one post taking off has most of its reactions elsewhere.
-    `suspicion = clip((share - low) / (high - low), 0, 1)`: at most `low`, the caps spare the
-    reactor; from `high` on, they apply in full. `damped_rows`: daily pairs of the damped
-    target-days (actor_person_id, target_person_id, network); `window_pairs`: the window's pairs
-    (src, dst, network), one row each. Only actors with a damped row get a row."""
+    A reactor is judged by their pairs (target, network) with a reaction on a damped target-day
+    (damped_days), the reactors of bursts and crowds: sellers and bots live in other people's
+    bursts, while an ordinary account that joins a post taking off has one such pair and most of
+    its reactions elsewhere. Two ramps, the larger wins: `clip((s - low) / (high - low), 0, 1)`
+    of the share s of the actor's window pairs that are damped (`share` = (low, high)), and of
+    their number (`count` = (low, high): a seller serves many customers). `damped_rows`: daily
+    pairs of the damped target-days (actor_person_id, target_person_id, network);
+    `window_pairs`: the window's pairs (src, dst, network), one row each. Only actors with a
+    damped row get a row."""
     damped = damped_rows.select(
         F.col("actor_person_id").alias("src"),
         F.col("target_person_id").alias("dst"),
@@ -119,12 +124,18 @@ def reactor_suspicion(
     per_actor = damped.groupBy(F.col("src")).agg(F.count(F.lit(1)).alias("damped_pairs"))
     pairs = window_pairs.join(per_actor.select(F.col("src")), on="src", how="left_semi")
     totals = pairs.groupBy(F.col("src")).agg(F.count(F.lit(1)).alias("pairs"))
-    share = F.least(F.col("damped_pairs") / F.col("pairs"), F.lit(1.0))
-    ramp = (share - F.lit(float(low))) / F.lit(float(high - low))
+    of_share = _ramp(F.least(F.col("damped_pairs") / F.col("pairs"), F.lit(1.0)), *share)
+    of_count = _ramp(F.col("damped_pairs").cast("double"), *count)
     return per_actor.join(totals, on="src", how="inner").select(
         F.col("src").alias("actor_person_id"),
-        F.least(F.greatest(ramp, F.lit(0.0)), F.lit(1.0)).alias("suspicion"),
+        F.greatest(of_share, of_count).alias("suspicion"),
     )
+
+
+def _ramp(value: Column, low: float, high: float) -> Column:
+    """0 up to low, 1 from high on, linear between."""
+    ramp = (value - F.lit(float(low))) / F.lit(float(high - low))
+    return F.least(F.greatest(ramp, F.lit(0.0)), F.lit(1.0))
 
 
 def judged(kept: Column) -> Column:

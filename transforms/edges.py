@@ -67,14 +67,14 @@ def decayed_pair_networks(
     burst_floor: float = 0.0,
     crowd_cap: float | None = None,
     crowd_floor: float = 0.0,
-    suspects: tuple[float, float] | None = None,
+    suspects: tuple[tuple[float, float], tuple[float, float]] | None = None,
 ) -> DataFrame:
     """actor, target, network -> decayed weighted reactions `raw` and decayed reaction count,
     each day's pairs first scaled by its burst factor (when burst_cap is given) and their hour's
     crowd factor (when crowd_cap is given); `raw_given` and `reactions_given`, the same before
     that scaling; `last_date`, the pair's latest day with reactions in the window. With
-    `suspects` (low, high), the caps take only each reactor's suspicion's share of what they
-    would (bursts.reactor_suspicion).
+    `suspects` ((share low, high), (count low, high)), the caps take only each reactor's
+    suspicion's share of what they would (bursts.reactor_suspicion).
 
     The reference formula: the edges stage gets the same from kept sums and the damped
     target-days only (transforms/window_state.py)."""

@@ -148,16 +148,16 @@ def with_defences(
     score_date: dt.date,
     half_life_days: float,
     networks: dict[str, dict[str, float]],
-    suspects: tuple[float, float] | None = None,
+    suspects: tuple[tuple[float, float], tuple[float, float]] | None = None,
 ) -> DataFrame:
     """The window's pairs as edges.decayed_pair_networks gives them, from the window's `sums`:
     each pair's damped sums are its whole sums less what the defences took on the days they damp
     (`damped`: bursts.damped_days rows, with the day's burst_factor and allowed_crowd). Only the
     pairs of those target-days are read back from `daily_pairs` (the window's): raw = raw_given
     - sum of weight * reactions * (1 - kept) * decay over them, kept = burst_factor *
-    crowd_factor; likewise the reactions. With `suspects` (low, high), each reactor is judged
-    first (bursts.reactor_suspicion): the caps take only the suspicion's share of what they
-    would."""
+    crowd_factor; likewise the reactions. With `suspects` ((share low, high), (count low, high)),
+    each reactor is judged first (bursts.reactor_suspicion): the caps take only the suspicion's
+    share of what they would."""
     keys = ["event_date", "target_person_id"]
     rows = daily_pairs.join(damped, on=keys, how="inner")
     kept = F.col("burst_factor")

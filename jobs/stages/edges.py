@@ -53,7 +53,7 @@ def run(ctx: RunContext) -> StageReport:
         counts["damped_target_days"], counts["target_days"] = damped.count(), stats.count()
         small = counts["damped_target_days"] <= BROADCAST_MAX_ROWS
         hinted = F.broadcast(damped) if small else damped
-        suspects = (cfg.edges.suspect_share_low, cfg.edges.suspect_share_high)
+        suspects = cfg.edges.suspects
         decayed = window_state.with_defences(
             sums, hinted, daily, date, cfg.window.half_life_days, cfg.networks, suspects
         )
