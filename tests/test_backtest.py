@@ -155,6 +155,26 @@ def test_score_dates_step_and_reject_bad_ranges():
         score_dates(first, dt.date(2019, 12, 1), 1)
 
 
+def test_fit_command_on_the_real_sample(digg_backtest, tmp_path, capsys):
+    """`python -m jobs fit` over the backtest's dates: rows saved, free weights fitted, the
+    fixed ones kept, pooled with saved rows (the same rows twice: the same weights)."""
+    root, _, _ = digg_backtest
+    saved = tmp_path / "rows.parquet"
+    args = ["fit", "--from", str(DATES[0]), "--to", str(DATES[1]), "--every", "3",
+            "--horizon", str(HORIZON), *_common(root)]  # fmt: skip
+    assert main([*args, "--save-rows", str(saved)]) == 0
+    first = capsys.readouterr().out
+    rows = pd.read_parquet(saved)
+    assert sorted(rows["score_date"].unique()) == [str(d) for d in DATES]
+    assert {"future_reactors", "reactors", *[f"component_{c}" for c in COMPONENTS]} <= set(rows)
+    assert "offline                 0.2000    0.2000  (fixed)" in first
+    assert main([*args, "--rows", str(saved)]) == 0
+    pooled = capsys.readouterr().out
+    weights = [line for line in first.splitlines() if line.startswith("influence ")]
+    assert weights == [line for line in pooled.splitlines() if line.startswith("influence ")]
+    assert f"fit on {2 * len(rows)} rows" in pooled
+
+
 def test_fit_recovers_planted_weights_and_keeps_fixed_ones():
     from jobs.backtest.fit import fit_weights, model_yaml, raw_of
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from transforms.aggregates import action_weight
@@ -38,6 +38,7 @@ from transforms.bursts import (
     judged,
     reactor_suspicion,
 )
+from transforms.recency import recency_sums
 from transforms.schemas import EDGES, SIGNALS
 
 # The edges' sink for the weight the gaming defences take (see engagement_edges): not a person
@@ -244,9 +245,6 @@ def engagement_edges(
     )
 
 
-RECENCY_COLUMNS = ("recent_fast", "recent_mid", "recent_slow")
-
-
 def network_signals(
     pair_networks: DataFrame,
     score_date: dt.date,
@@ -282,24 +280,3 @@ def network_signals(
         .where(F.col("signal") > 0)
         .select(F.lit(score_date).alias("score_date"), *[F.col(c) for c in SIGNALS.columns[1:]])
     )
-
-
-def recency_sums(
-    strengths: DataFrame, score_date: dt.date, half_lives: tuple[float, float, float]
-) -> list[Column]:
-    """Aggregates: per half-life h, the sum over the target's reactors of
-    `quality * selectivity * mutual factor * kept share * 2^(-(D - last_date) / h)`: each trusted
-    reactor counts once, less the longer ago their latest reaction (kept share: what the burst and
-    crowd caps left of the pair's reactions). Unique reactors at several time scales, with the
-    signal's defences."""
-    weight = F.col("quality") * F.col("selectivity")
-    if "mutual_factor" in strengths.columns:
-        weight = weight * F.col("mutual_factor")
-    if "raw_given" in strengths.columns:
-        given = F.col("raw_given")
-        weight = weight * F.when(given > 0, F.col("raw") / given).otherwise(F.lit(0.0))
-    age = F.datediff(F.lit(score_date), F.col("last_date")).cast("double")
-    return [
-        F.sum(weight * F.pow(F.lit(2.0), -age / F.lit(float(h)))).alias(name)
-        for name, h in zip(RECENCY_COLUMNS, half_lives, strict=True)
-    ]

@@ -21,10 +21,11 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from transforms.calibration import calibrated
+from transforms.recency import RECENCY_COLUMNS
 
 COMPONENTS = ("influence", "reactions", "engagement_rate", "offline", "audience", "ratio",
               "recent_fast", "recent_mid", "recent_slow")  # fmt: skip
-RECENCY = ("recent_fast", "recent_mid", "recent_slow")  # signals columns (transforms/edges.py)
+RECENCY = RECENCY_COLUMNS  # signals columns (transforms/recency.py)
 
 
 def audience(accounts: DataFrame, score_date: dt.date) -> DataFrame:
