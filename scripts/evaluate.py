@@ -27,6 +27,7 @@ if __package__ in (None, ""):  # run as a script: make the repo root importable
 
 from pyspark.sql import functions as F  # noqa: E402
 
+from jobs.backtest.fit import gather_rows  # noqa: E402
 from jobs.backtest.run import backtest  # noqa: E402
 from jobs.config import load_config  # noqa: E402
 from jobs.context import RunContext  # noqa: E402
@@ -75,15 +76,30 @@ def run_job(spark, config, lake: Path, history_days: int, resume: bool = False) 
     run_stage(RunContext(spark, config, tables, future, FUTURE_DAYS, resume=resume), "ingest")
 
 
+def normal_people(spark, lake: Path):
+    """person_id of the planted kind `normal`: whose reactions are driven action."""
+    planted = spark.read.parquet(str(lake / "_sample" / "planted.parquet"))
+    return planted.where(F.col("kind") == F.lit("normal")).select(F.col("person_id"))
+
+
+def save_fit_rows(spark, config, lake: Path) -> Path:
+    """The fit's rows of D - 1 (terms and the normal reactors of D..D+2), for a pooled
+    `python -m jobs fit --rows` (docs/EVALUATION.md §1): <lake>/_sample/fit_rows.parquet."""
+    ctx = RunContext(spark, config, Lake(spark, str(lake), config.lake.engine), SCORE_DATE, 1)
+    day = SCORE_DATE - dt.timedelta(days=1)
+    rows = gather_rows(ctx, [day], FUTURE_DAYS, normal_people(spark, lake))
+    path = lake / "_sample" / "fit_rows.parquet"
+    rows.to_parquet(path, index=False)
+    return path
+
+
 def judge_future(spark, config, lake: Path) -> dict:
     """The backtest of the score date (`python -m jobs backtest`'s code): the people who drew
     reactions in the window, ranked against the unique *normal* reactors they draw in the future
     days (planted gamers reacting do not count as drawing influence)."""
     tables = Lake(spark, str(lake), config.lake.engine)
-    planted = spark.read.parquet(str(lake / "_sample" / "planted.parquet"))
-    normal = planted.where(F.col("kind") == F.lit("normal")).select(F.col("person_id"))
     ctx = RunContext(spark, config, tables, SCORE_DATE, 1)
-    return backtest(ctx, [SCORE_DATE], FUTURE_DAYS, counted_actors=normal)
+    return backtest(ctx, [SCORE_DATE], FUTURE_DAYS, counted_actors=normal_people(spark, lake))
 
 
 def evaluate(
@@ -114,6 +130,7 @@ def evaluate(
     spark = spark or build_session(config)
     run_job(spark, config, lake, SIZES[size].days, resume)
     judged = judge_future(spark, config, lake)
+    save_fit_rows(spark, config, lake)
     if own_session:
         # The figures are computed with polars: the JVM's memory goes back first (on medium the
         # metrics were killed for memory with the session still holding its heap).

@@ -54,15 +54,18 @@ def raw_of(rows: pd.DataFrame, weights: dict[str, float]) -> np.ndarray:
                np.zeros(len(rows)))  # fmt: skip
 
 
-def gather_rows(ctx: RunContext, dates: list[dt.date], horizon: int) -> pd.DataFrame:
-    """Every judgeable date's people: the unweighted terms and the label, with the date."""
+def gather_rows(
+    ctx: RunContext, dates: list[dt.date], horizon: int, counted_actors=None
+) -> pd.DataFrame:
+    """Every judgeable date's people: the unweighted terms and the label, with the date.
+    counted_actors: only their reactions make the label (person_id rows; all when None)."""
     frames = []
     for day in dates:
         problem = horizon_problem(ctx.lake, day, horizon)
         if problem:
             log.warning("fit %s: skipped: %s", day, problem)
             continue
-        rows, people = collect(person_frame(ctx, day, horizon), ctx.config)
+        rows, people = collect(person_frame(ctx, day, horizon, counted_actors), ctx.config)
         log.info("fit %s: %d people drew reactions in the window", day, people)
         # The baselines too: a saved row set also serves to study a model offline.
         baselines = [c for c in ("reactors", "reactions", "followers", "pagerank") if c in rows]
