@@ -159,6 +159,9 @@ def test_evaluate_tiny_end_to_end(spark, tmp_path: Path) -> None:
     assert 0 <= out["stability_median_abs_change"] < 10
     assert {"pod", "bot_customer", "bought_followers", "burst_customer"} <= set(out["kinds"])
     assert 0 <= out["gamer_median_percentile"] <= 100
+    # The fit's rows of D - 1 for a pooled `python -m jobs fit --rows`.
+    fit_rows = pl.read_parquet(tmp_path / "lake" / "_sample" / "fit_rows.parquet")
+    assert fit_rows.height > 250 and fit_rows["score_date"].unique().to_list() == ["2026-11-19"]
     # The backtest of the score date, as `python -m jobs backtest` computes it.
     judged = out["backtest"]
     assert [d["date"] for d in judged["dates"]] == [SCORE_DATE_TEXT]
