@@ -30,6 +30,8 @@ class EdgesConfig:
     crowd_cap: float
     crowd_floor: float
     trusted_reactor: float
+    # Whether the caps judge each reactor first (bursts.reactor_suspicion); off: they apply in full.
+    judge_reactors: bool
     # Reactors judged before the caps: the share of their window pairs on damped target-days at
     # or below which the caps spare them, and from which they apply in full (linear between).
     suspect_share_low: float
@@ -43,7 +45,9 @@ class EdgesConfig:
     recent_slow_days: float
 
     @property
-    def suspects(self) -> tuple[tuple[float, float], tuple[float, float]]:
+    def suspects(self) -> tuple[tuple[float, float], tuple[float, float]] | None:
+        if not self.judge_reactors:
+            return None
         return (
             (self.suspect_share_low, self.suspect_share_high),
             (self.suspect_pairs_low, self.suspect_pairs_high),

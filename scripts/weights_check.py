@@ -1,0 +1,59 @@
+"""Judge score weights on saved fit rows, without rerunning the job (docs/EVALUATION.md §1).
+
+    python scripts/weights_check.py ROWS.parquet [ROWS.parquet ...] --weights MODEL.yaml
+
+ROWS: what `python -m jobs fit --save-rows` saved (each date's people: unweighted terms,
+baselines, label). MODEL.yaml: a config overlay with `score.weights` (conf/model/<version>.yaml,
+or conf/base.yaml for the configured ones). Prints, per file, the medians over its dates of
+Spearman and NDCG@100 of the weights' raw score (the calibration keeps its order) and of the
+baselines. The same figures as a backtest after `--rescore`, up to the score's 2-decimal ties.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from jobs.backtest.fit import LABEL, raw_of  # noqa: E402
+from jobs.backtest.metrics import ndcg_at_k, spearman  # noqa: E402
+
+BASELINES = ("reactors", "reactions", "pagerank")
+K = 100
+
+
+def medians(rows: pd.DataFrame, weights: dict[str, float]) -> dict[str, tuple[float, float]]:
+    found: dict[str, list[tuple[float, float]]] = {}
+    for _, group in rows.groupby("score_date"):
+        label = group[LABEL].to_numpy(np.float64)
+        predictors = {"weights": raw_of(group, weights)}
+        predictors |= {b: group[b].to_numpy(np.float64) for b in BASELINES if b in group}
+        for name, values in predictors.items():
+            found.setdefault(name, []).append((spearman(values, label),
+                                               ndcg_at_k(values, label, K)))  # fmt: skip
+    return {n: (float(np.median([a for a, _ in v])), float(np.median([b for _, b in v])))
+            for n, v in found.items()}  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("rows", nargs="+")
+    parser.add_argument("--weights", required=True)
+    args = parser.parse_args(argv)
+    weights = yaml.safe_load(Path(args.weights).read_text())["score"]["weights"]
+    for path in args.rows:
+        figures = medians(pd.read_parquet(path), weights)
+        text = ", ".join(f"{n} {s:.3f} / {d:.3f}" for n, (s, d) in figures.items())
+        print(f"{path}: Spearman / NDCG@{K}: {text}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
