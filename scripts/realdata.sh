@@ -9,7 +9,8 @@
 #   backtest  python -m jobs backtest --run on each lake's score dates (Q&A: every 180 / 365 days,
 #             horizon 7; Digg: every day that leaves a 3-day horizon)
 #   fit       python -m jobs fit on MathOverflow's early dates (2010-03-01 .. 2011-10-22, every
-#             120 days), which no backtest date shares; --write freezes the weights
+#             120 days), which no backtest date shares; prints the weights (freezing them is
+#             `fit --write` under a new algorithm_version, with its calibration)
 #   rescore   score and publish each backtest date again (new weights or calibration), then judge
 #
 # The lakes need about 0.5 GB; on 2 cores the import takes ~8 min, the backtests ~40 min.
@@ -58,7 +59,7 @@ for step in ${STEPS[*]}; do
     rescore) backtest_all --rescore ;;
     fit)
       $PY -m jobs fit --from 2010-03-01 --to 2011-10-22 --every 120 --horizon 7 --run \
-        "${CONF[@]}" $(lake mathoverflow) --save-rows "$ROOT/mathoverflow-fit-rows.parquet" --write ;;
+        "${CONF[@]}" $(lake mathoverflow) --save-rows "$ROOT/mathoverflow-fit-rows.parquet" ;;
     *) echo "unknown step $step (import, backtest, fit, rescore)" >&2; exit 2 ;;
   esac
 done
