@@ -26,12 +26,12 @@ def render_table(figures: dict[str, Any]) -> str:
     lines = [
         f"backtest of {len(dates)} score dates ({dates[0]} .. {dates[-1]}), label: unique "
         f"reactors in the next {figures['horizon_days']} days; medians over the dates",
-        f"{'predictor':<28}{'spearman':>10}{'ndcg@' + str(k):>10}",
+        f"{'predictor':<38}{'spearman':>10}{'ndcg@' + str(k):>10}",
     ]
     for name in sorted(median, key=_order):
         kind = "baseline" if name in BASELINES else "component" if "_" in name else ""
         label = f"{name} ({kind})" if kind else name
-        lines.append(f"{label:<28}{median[name]['spearman']:>10.3f}{median[name]['ndcg']:>10.3f}")
+        lines.append(f"{label:<38}{median[name]['spearman']:>10.3f}{median[name]['ndcg']:>10.3f}")
     best, margin = figures["best_baseline"], figures["margin"]
     for metric in ("spearman", "ndcg"):
         if margin[metric] is not None:
