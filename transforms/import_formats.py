@@ -161,28 +161,7 @@ def _klout(data: DataFrame, network: str) -> DataFrame:
 
 
 def _higgs(data: DataFrame) -> DataFrame:
-    # userA userB timestamp type: userA acted on userB (retweeted, mentioned, replied to).
-    fields = F.split(F.trim(F.col("line")), r"\s+", -1)
-    actor, target = (int64_field(F.get(fields, i)) for i in range(2))
-    event_ts = _seconds(int64_field(F.get(fields, 2)), 1)
-    kind = F.get(fields, 3)
-    action = F.lit(None).cast("string")
-    for code, name in HIGGS_ACTIONS.items():
-        action = F.when(kind == F.lit(code), F.lit(name)).otherwise(action)
-    reason = (
-        F.when(F.size(fields) != F.lit(4), F.lit("wrong_field_count"))
-        .when(actor.isNull() | target.isNull(), F.lit("bad_id"))
-        .when(event_ts.isNull(), F.lit("bad_timestamp"))
-        .when(action.isNull(), F.lit("unknown_type"))
-    )
-    return data.select(
-        F.col("line_no"),
-        F.col("line"),
-        reason.alias("reason"),
-        F.lit("twitter").alias("network"),
-        action.alias("action"),
-        actor.alias("actor_ext"),
-        target.alias("target_ext"),
-        F.lit(None).cast("long").alias("content_id"),
-        event_ts.alias("event_ts"),
-    )
+    # userA userB timestamp type: userA acted on userB (retweeted, mentioned, replied to): an
+    # edge list of a fixed layout.
+    layout = EdgeListLayout("twitter", ("actor", "target", "time", "type"), None, HIGGS_ACTIONS)
+    return parse_edgelist(data, layout, int64_field, _seconds)

@@ -22,16 +22,25 @@ def default_prefix(root: str, first: dt.date, last: dt.date) -> Path:
     return folder / f"backtest-{first.isoformat()}_{last.isoformat()}"
 
 
+def _dates(args: argparse.Namespace) -> list[dt.date] | None:
+    """The score dates of --from/--to/--every, or None after printing why they are wrong."""
+    from jobs.backtest.run import score_dates
+
+    try:
+        return score_dates(args.first, args.last, args.every)
+    except ValueError as error:
+        print(f"error: {error}")
+        return None
+
+
 def command(ctx: RunContext, args: argparse.Namespace) -> int:
     """`python -m jobs backtest`: optionally run the job, judge the dates, print and write."""
     from jobs.backtest.output import render_table, write
-    from jobs.backtest.run import backtest, rescore, run_job, score_dates
+    from jobs.backtest.run import backtest, rescore, run_job
 
     horizon = args.horizon or ctx.config.backtest.horizon_days
-    try:
-        dates = score_dates(args.first, args.last, args.every)
-    except ValueError as error:
-        print(f"error: {error}")
+    dates = _dates(args)
+    if dates is None:
         return 2
     if args.run:
         run_job(ctx, dates, horizon)
@@ -52,16 +61,14 @@ def fit_command(ctx: RunContext, args: argparse.Namespace) -> int:
     import pandas as pd
 
     from jobs.backtest.fit import fit_weights, gather_rows, in_sample, write_model
-    from jobs.backtest.run import run_job, score_dates
+    from jobs.backtest.run import run_job
     from jobs.config import CONF_DIR
     from transforms.scoring import COMPONENTS
 
     cfg = ctx.config
     horizon = args.horizon or cfg.backtest.horizon_days
-    try:
-        dates = score_dates(args.first, args.last, args.every)
-    except ValueError as error:
-        print(f"error: {error}")
+    dates = _dates(args)
+    if dates is None:
         return 2
     if args.run:
         run_job(ctx, dates, horizon)
