@@ -199,3 +199,19 @@ def test_fit_recovers_planted_weights_and_keeps_fixed_ones():
     written = yaml.safe_load(model_yaml({t: weights.get(t, 0.0) for t in COMPONENTS}, ["x"]))
     assert set(written["score"]["weights"]) == set(COMPONENTS)
     assert written["score"]["weights"]["influence"] == pytest.approx(0.8, abs=0.01)
+
+
+def test_collect_samples_above_the_cap_and_counts_everyone(spark):
+    from jobs.backtest.frame import collect
+    from jobs.config import load_config
+
+    frame = spark.range(1000).selectExpr("id as person_id", "cast(id % 7 as double) as score")
+    small = load_config(["conf/local.yaml"], ["backtest.max_people=100"])
+    rows, people = collect(frame, small)
+    assert people == 1000 and 50 < len(rows) < 200  # a ~10% sample, seeded
+    again, _ = collect(frame, small)
+    assert rows["person_id"].tolist() == again["person_id"].tolist()  # the same sample
+    whole, _ = collect(frame, load_config(["conf/local.yaml"]))
+    assert whole["person_id"].tolist() == list(range(1000))  # everyone, in person-id order
+    empty, none = collect(frame.limit(0), small)
+    assert none == 0 and empty.empty

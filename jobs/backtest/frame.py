@@ -90,11 +90,16 @@ def person_frame(
 def collect(frame: DataFrame, config: SwayConfig) -> tuple[pd.DataFrame, int]:
     """The frame on the driver, ordered by person id (so ties rank the same on every run), with
     its full size; a seeded uniform sample of about `backtest.max_people` rows above that."""
-    people = frame.count()
-    cap = config.backtest.max_people
-    if people > cap:
-        frame = frame.sample(fraction=cap / people, seed=config.backtest.sample_seed)
-    rows = frame.orderBy(F.col(backtest.ID)).toPandas()
+    frame = frame.persist()  # counted, then collected: computed once
+    try:
+        people = frame.count()
+        cap = config.backtest.max_people
+        chosen = frame
+        if people > cap:
+            chosen = frame.sample(fraction=cap / people, seed=config.backtest.sample_seed)
+        rows = chosen.orderBy(F.col(backtest.ID)).toPandas()
+    finally:
+        frame.unpersist()
     numeric = [c for c in rows.columns if c != backtest.ID]
     rows[numeric] = rows[numeric].astype(np.float64)
     return rows, people
