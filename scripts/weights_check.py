@@ -24,8 +24,8 @@ if __package__ in (None, ""):
 
 from jobs.backtest.fit import LABEL, raw_of  # noqa: E402
 from jobs.backtest.metrics import ndcg_at_k, spearman  # noqa: E402
+from jobs.backtest.run import BASELINES  # noqa: E402
 
-BASELINES = ("reactors", "reactions", "pagerank")
 K = 100
 
 
@@ -34,7 +34,8 @@ def medians(rows: pd.DataFrame, weights: dict[str, float]) -> dict[str, tuple[fl
     for _, group in rows.groupby("score_date"):
         label = group[LABEL].to_numpy(np.float64)
         predictors = {"weights": raw_of(group, weights)}
-        predictors |= {b: group[b].to_numpy(np.float64) for b in BASELINES if b in group}
+        known = [b for b in BASELINES if b in group and group[b].notna().any()]
+        predictors |= {b: group[b].to_numpy(np.float64) for b in known}
         for name, values in predictors.items():
             found.setdefault(name, []).append((spearman(values, label),
                                                ndcg_at_k(values, label, K)))  # fmt: skip

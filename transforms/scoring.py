@@ -25,7 +25,6 @@ from transforms.recency import RECENCY_COLUMNS
 
 COMPONENTS = ("influence", "reactions", "engagement_rate", "offline", "audience", "ratio",
               "recent_fast", "recent_mid", "recent_slow")  # fmt: skip
-RECENCY = RECENCY_COLUMNS  # signals columns (transforms/recency.py)
 
 
 def audience(accounts: DataFrame, score_date: dt.date) -> DataFrame:
@@ -63,7 +62,7 @@ def raw_scores(
         F.sum(F.col("signal")).alias("reaction_signal"),
         F.sum(F.col("reactions")).alias("trusted_reactions"),
         # Signals written before the recency sums existed read as null: no recency evidence.
-        *[F.sum(F.coalesce(F.col(c), F.lit(0.0))).alias(c) for c in RECENCY],
+        *[F.sum(F.coalesce(F.col(c), F.lit(0.0))).alias(c) for c in RECENCY_COLUMNS],
     )
     joined = (
         ranks.select(F.col("person_id"), F.col("rank"))
@@ -89,7 +88,7 @@ def raw_scores(
             ),
             F.lit(2.0),
         ),
-        **{name: F.log1p(F.col(name)) for name in RECENCY},
+        **{name: F.log1p(F.col(name)) for name in RECENCY_COLUMNS},
     }
     components = [(F.lit(float(weights[name])) * terms[name]).alias(name) for name in COMPONENTS]
     with_terms = joined.select(F.col("person_id"), F.col("reaction_signal"), *components)

@@ -21,6 +21,7 @@ from scipy.optimize import nnls
 
 from jobs.backtest.frame import collect, horizon_problem, person_frame
 from jobs.backtest.metrics import ndcg_at_k, spearman
+from jobs.backtest.run import BASELINES
 from jobs.context import RunContext
 from transforms.scoring import COMPONENTS
 
@@ -35,9 +36,7 @@ def fit_weights(
     intercept (the intercept is dropped: the calibration absorbs any shift)."""
     y = np.log1p(rows[LABEL].to_numpy(np.float64))
     x = np.column_stack([rows[f"component_{t}"].to_numpy(np.float64) for t in free])
-    offset = sum((w * rows[f"component_{t}"].to_numpy(np.float64) for t, w in fixed.items()),
-                 np.zeros(len(rows)))  # fmt: skip
-    target = y - offset
+    target = y - raw_of(rows, fixed)
     # NNLS has no free-signed intercept: centre both sides (an intercept absorbs the means).
     x_mean, t_mean = x.mean(axis=0), target.mean()
     coef, _ = nnls(x - x_mean, target - t_mean)
@@ -68,7 +67,7 @@ def gather_rows(
         rows, people = collect(person_frame(ctx, day, horizon, counted_actors), ctx.config)
         log.info("fit %s: %d people drew reactions in the window", day, people)
         # The baselines too: a saved row set also serves to study a model offline.
-        baselines = [c for c in ("reactors", "reactions", "followers", "pagerank") if c in rows]
+        baselines = [c for c in BASELINES if c in rows]
         keep = ["person_id", LABEL, *baselines, *[f"component_{t}" for t in COMPONENTS]]
         frames.append(rows[keep].assign(score_date=day.isoformat(), lake=ctx.config.lake.root))
     if not frames:

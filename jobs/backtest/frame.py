@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import logging
 
 import numpy as np
 import pandas as pd
@@ -19,12 +18,6 @@ from jobs.stages.score import raw_for_date
 from jobs.tables import Lake
 from transforms import backtest
 from transforms.scoring import COMPONENTS
-
-log = logging.getLogger("sway")
-
-
-class BacktestError(RuntimeError):
-    """A date the backtest cannot judge (no score published, horizon not ingested)."""
 
 
 def horizon_problem(lake: Lake, day: dt.date, horizon: int) -> str | None:
