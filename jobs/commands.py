@@ -113,10 +113,10 @@ def erase(ctx: RunContext, args: argparse.Namespace) -> int:
 
 def calibrate(ctx: RunContext) -> Path:
     """Fit the knots on the date's active population and freeze them for the algorithm version."""
-    from jobs.stages.score import raw_for_date
+    from jobs.stages.score import RAW_INPUTS, raw_for_date
     from transforms.calibration import fit_knots
 
-    inputs = ctx.versions("ranks", "prior", "signals", "accounts")
+    inputs = ctx.versions(*RAW_INPUTS)
     raw = raw_for_date(ctx, inputs).where(F.col("active"))
     raw_knots, score_knots = fit_knots(raw, ctx.config.calibration.target_quantiles)
     path = CONF_DIR / "calibration" / f"{ctx.config.algorithm_version}.yaml"

@@ -148,7 +148,7 @@ def test_evaluate_tiny_end_to_end(spark, tmp_path: Path) -> None:
     assert set(out["predictive"]) == {"score", "planted", *BASELINES}
     assert set(out["components"]) == {"influence", "reactions", "engagement_rate", "offline",
                                       "audience", "ratio", "recent_fast", "recent_mid",
-                                      "recent_slow"}  # fmt: skip
+                                      "recent_slow", "active_days"}  # fmt: skip
     assert out["people_scored"] > 250
     # Sane, not tuned: the score tracks planted influence and predicts future reactors.
     assert 0.5 < out["spearman"] <= 1.0

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from transforms.calibration import calibrated, fit_knots, target_mean
+from transforms.recency import active_days
 from transforms.scoring import network_parts, percentiles, raw_scores, score_deltas, scored
 
 WEIGHTS = {
@@ -21,6 +22,7 @@ WEIGHTS = {
     "recent_fast": 0.2,
     "recent_mid": 0.1,
     "recent_slow": 0.05,
+    "active_days": 0.15,
 }
 TARGETS = [[0.0, 14.0], [0.5, 41.0], [0.8, 52.0], [0.95, 63.0], [0.99, 77.0], [0.999, 89.0]]
 
@@ -40,7 +42,8 @@ def test_raw_score_hand_computed(spark):
         "person_id long, followers_count long, following_count long, posts_count long, "
         "created_at timestamp",
     )
-    frame = raw_scores(ranks, signals, prior, accounts, 3, WEIGHTS, day, 10.0, 100.0)
+    days = spark.createDataFrame([(1, 4.0)], "person_id long, active_days double")
+    frame = raw_scores(ranks, signals, prior, accounts, days, 3, WEIGHTS, day, 10.0, 100.0)
     rows = {r.person_id: r for r in frame.collect()}
     # 100 posts in 100 days, 10 decayed days: 10 posts drew 6 trusted reactions.
     parts = {
@@ -54,6 +57,7 @@ def test_raw_score_hand_computed(spark):
         "recent_fast": 0.2 * math.log1p(0.5),
         "recent_mid": 0.1 * math.log1p(2.5),
         "recent_slow": 0.05 * math.log1p(3.0),
+        "active_days": 0.15 * math.log1p(4.0),
     }
     assert rows[1].raw == pytest.approx(sum(parts.values()))
     assert {name: rows[1][name] for name in parts} == pytest.approx(parts)
@@ -61,7 +65,23 @@ def test_raw_score_hand_computed(spark):
     # Bought followers: no reaction backs them, so 100 of the 100,000 count (100 x (0 + 1)).
     assert rows[2].audience == pytest.approx(0.05 * math.log1p(100))
     assert rows[2].ratio == pytest.approx(0.1 * min(math.log(101 / 11), 2))
-    assert rows[3].raw == pytest.approx(math.log(0.75))
+    assert rows[3].raw == pytest.approx(math.log(0.75))  # no active days: the term is 0
+
+
+def test_active_days_counts_days_with_reactions_inside_the_window(spark):
+    day = dt.date(2026, 11, 20)
+    rows = [
+        (day, 1, 3),  # the score date itself counts
+        (day - dt.timedelta(days=1), 1, 40),  # a burst is one day, whatever its size
+        (day - dt.timedelta(days=9), 1, 1),  # first day of a 10-day window
+        (day - dt.timedelta(days=10), 1, 5),  # outside the window
+        (day + dt.timedelta(days=1), 1, 5),  # after the score date
+        (day - dt.timedelta(days=2), 2, 0),  # no reactors: not a day with reactions
+        (day - dt.timedelta(days=3), 2, 2),
+    ]
+    targets = spark.createDataFrame(rows, "event_date date, target_person_id long, reactors long")
+    days = {r.person_id: r.active_days for r in active_days(targets, day, 10).collect()}
+    assert days == {1: 3.0, 2: 1.0}
 
 
 def test_target_distribution_has_mean_40():

@@ -220,9 +220,10 @@ COMPONENTS = TableSpec(
         ("recent_fast", _DBL),
         ("recent_mid", _DBL),
         ("recent_slow", _DBL),
+        ("active_days", _DBL),
     ),
     ("score_date",),
-    added=("recent_fast", "recent_mid", "recent_slow"),
+    added=("recent_fast", "recent_mid", "recent_slow", "active_days"),
 )
 # The people whose reactions pass a person the most propagated influence (top N per person).
 ENGAGERS = TableSpec(

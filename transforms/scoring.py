@@ -7,6 +7,7 @@ raw = influence       * ln(rank * N)              (N people; 0 for an average pe
     + audience        * ln(1 + counted followers) (follower counts count little)
     + ratio           * min(max(ln(counted followers / following), 0), 2)   (a healthy ratio)
     + recent_fast/mid/slow * ln(1 + recency sum at the fast/mid/slow half-life)
+    + active_days     * ln(1 + days of the window on which reactions were drawn)
 where counted followers = min(followers, followers_per_reactor * (reaction signal + 1)): followers
 whom no trusted reaction backs count for nothing (bought followers). Each term is kept as a
 component (the explanation of the score and of its changes). A person is active when their
@@ -24,7 +25,7 @@ from transforms.calibration import calibrated
 from transforms.recency import RECENCY_COLUMNS
 
 COMPONENTS = ("influence", "reactions", "engagement_rate", "offline", "audience", "ratio",
-              "recent_fast", "recent_mid", "recent_slow")  # fmt: skip
+              "recent_fast", "recent_mid", "recent_slow", "active_days")  # fmt: skip
 
 
 def audience(accounts: DataFrame, score_date: dt.date) -> DataFrame:
@@ -46,6 +47,7 @@ def raw_scores(
     signals: DataFrame,
     prior: DataFrame,
     accounts: DataFrame,
+    days: DataFrame,
     people_count: int,
     weights: dict[str, float],
     score_date: dt.date,
@@ -55,6 +57,7 @@ def raw_scores(
 ) -> DataFrame:
     """person_id, raw, one column per component (adding up to raw), reaction_signal, active.
 
+    days: person_id -> active_days (transforms/recency.active_days).
     decayed_days: the window's days weighted by decay (the posts a person's decayed reactions
     were drawn by = posts per day * decayed_days).
     """
@@ -69,6 +72,7 @@ def raw_scores(
         .join(evidence, on="person_id", how="left")
         .join(prior.select(F.col("person_id"), F.col("offline")), on="person_id", how="left")
         .join(audience(accounts, score_date), on="person_id", how="left")
+        .join(days.select(F.col("person_id"), F.col("active_days")), on="person_id", how="left")
         .fillna(0.0)
     )
     followers = F.least(
@@ -89,6 +93,7 @@ def raw_scores(
             F.lit(2.0),
         ),
         **{name: F.log1p(F.col(name)) for name in RECENCY_COLUMNS},
+        "active_days": F.log1p(F.col("active_days")),
     }
     components = [(F.lit(float(weights[name])) * terms[name]).alias(name) for name in COMPONENTS]
     with_terms = joined.select(F.col("person_id"), F.col("reaction_signal"), *components)

@@ -14,7 +14,7 @@ from pyspark.sql import functions as F
 from jobs.config import SwayConfig
 from jobs.context import RunContext
 from jobs.stages.propagate import run_pagerank
-from jobs.stages.score import raw_for_date
+from jobs.stages.score import RAW_INPUTS, raw_for_date
 from jobs.tables import Lake
 from transforms import backtest
 from transforms.scoring import COMPONENTS
@@ -44,7 +44,7 @@ def terms(ctx: RunContext, day: dt.date) -> DataFrame:
     term as a predictor alone, whatever its weight, zero included), on `day`."""
     dated = dataclasses.replace(ctx, score_date=day)
     unit = {name: 1.0 for name in COMPONENTS}
-    raw = raw_for_date(dated, ctx.versions("ranks", "prior", "signals", "accounts"), unit)
+    raw = raw_for_date(dated, ctx.versions(*RAW_INPUTS), unit)
     return raw.select(F.col("person_id"), *[F.col(c).alias(f"component_{c}") for c in COMPONENTS])
 
 

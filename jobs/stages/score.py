@@ -9,7 +9,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from jobs.context import RunContext, StageReport
-from transforms import explain, scoring, topics
+from transforms import explain, recency, scoring, topics
 from transforms.calibration import fit_knots
 from transforms.population import scorable_accounts
 from transforms.schemas import COMPONENTS, ENGAGERS, SCORES, TOPIC_SCORES
@@ -19,6 +19,10 @@ log = logging.getLogger(__name__)
 
 def _partition(ctx: RunContext, name: str, version: int | None, date: dt.date) -> DataFrame:
     return ctx.lake.read(name, version).where(F.col("score_date") == F.lit(date))
+
+
+# The tables the raw score reads (its versions pin one consistent snapshot).
+RAW_INPUTS = ("ranks", "prior", "signals", "accounts", "daily_targets")
 
 
 def raw_for_date(
@@ -32,11 +36,15 @@ def raw_for_date(
     prior = _partition(ctx, "prior", inputs["prior"], date)
     signals = _partition(ctx, "signals", inputs["signals"], date)
     accounts = scorable_accounts(ctx.lake.read("accounts", inputs["accounts"]), prior)
+    days = recency.active_days(
+        ctx.lake.read("daily_targets", inputs["daily_targets"]), date, cfg.window.days
+    )
     return scoring.raw_scores(
         ranks,
         signals,
         prior,
         accounts,
+        days,
         ranks.count(),
         weights or cfg.score.weights,
         date,
@@ -70,9 +78,7 @@ def _explanations(ctx: RunContext, inputs: dict, raw: DataFrame) -> dict[str, in
 
 def run(ctx: RunContext) -> StageReport:
     lake, cfg, date = ctx.lake, ctx.config, ctx.score_date
-    inputs = ctx.versions(
-        "ranks", "prior", "signals", "accounts", "daily_topics", "scores", "edges", "components"
-    )
+    inputs = ctx.versions(*RAW_INPUTS, "daily_topics", "scores", "edges", "components")
     raw = raw_for_date(ctx, inputs).persist()
     explanations = _explanations(ctx, inputs, raw)
     cal = cfg.calibration
