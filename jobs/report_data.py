@@ -19,7 +19,7 @@ from pyspark.sql import functions as F
 from jobs.tables import Lake
 from transforms.calibration import target_mean, target_score
 
-TOLERANCE = 2.0  # issue 4's calibration targets: mean, p95 and p99 within +-2 points
+TOLERANCE = 2.0  # the calibration targets: mean, p95 and p99 within +-2 points
 
 
 def _day(lake: Lake, table: str, date: dt.date) -> DataFrame | None:

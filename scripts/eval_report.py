@@ -1,5 +1,5 @@
-"""From the evaluation's person frame (scripts/eval_data.py) to the figures, the targets of
-issue 4 and a readable table. Pure: a DataFrame in, a dict or a string out."""
+"""From the evaluation's person frame (scripts/eval_data.py) to the figures, the quality
+targets (docs/EVALUATION.md) and a readable table. Pure: a DataFrame in, a dict or a string out."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Evaluate the score on generated data with planted influence and planted gamers (issue 4).
+"""Evaluate the score on generated data with planted influence and planted gamers.
 
     python scripts/evaluate.py --size {tiny,small,medium} [--seed 7] [--lake DIR]
         [--conf conf/local.yaml] [--set key=value ...] [--json PATH] [--reuse] [--resume]

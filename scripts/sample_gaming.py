@@ -1,4 +1,4 @@
-"""Gaming scenarios planted in the sample world (issue 4): engagement pods, bot farms, bought
+"""Gaming scenarios planted in the sample world: engagement pods, bot farms, bought
 followers and bought reaction bursts, plus the accounts that sell reactions.
 
 `plan_gaming` picks who games (ordinary people: gaming does not change their true influence) and

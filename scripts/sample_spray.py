@@ -4,7 +4,7 @@ care about (like-for-like habits, growth hacking, liking whatever the feed shows
 They are not gamers (nobody buys their reactions and they gain nothing as targets), but their
 reactions are not driven by the target's influence: a spray liker reacts once to each of many
 posts, picked by how much the target posts (what fills a feed), not by who the target is. That is
-the confounder behind "a reaction counts less the more its giver reacts" (issue 4): raw reaction
+the confounder behind "a reaction counts less the more its giver reacts": raw reaction
 and unique-reactor counts take these reactions at face value. Their reactions are not driven
 action, so the evaluation's predictive target does not count them (only kind `normal` does).
 """

@@ -1,12 +1,16 @@
 """Judge score weights on saved fit rows, without rerunning the job (docs/EVALUATION.md §1).
 
-    python scripts/weights_check.py ROWS.parquet [ROWS.parquet ...] --weights MODEL.yaml
+    python scripts/weights_check.py ROWS.parquet [ROWS.parquet ...] --weights MODEL.yaml [--untied]
 
 ROWS: what `python -m jobs fit --save-rows` saved (each date's people: unweighted terms,
 baselines, label). MODEL.yaml: a config overlay with `score.weights` (conf/model/<version>.yaml,
 or conf/base.yaml for the configured ones). Prints, per file, the medians over its dates of
 Spearman and NDCG@100 of the weights' raw score (the calibration keeps its order) and of the
 baselines. The same figures as a backtest after `--rescore`, up to the score's 2-decimal ties.
+
+--untied: Spearman with each predictor's ties broken at random instead (average ranks otherwise).
+A count such as unique reactors puts most people on a few values (1, 2, 3); when nearly everyone's
+label is 0 those ties alone lift its Spearman: how much is what this shows (docs/EVALUATION.md §1).
 """
 
 from __future__ import annotations
@@ -29,7 +33,15 @@ from jobs.backtest.run import BASELINES  # noqa: E402
 K = 100
 
 
-def medians(rows: pd.DataFrame, weights: dict[str, float]) -> dict[str, tuple[float, float]]:
+def untied(values: np.ndarray, seed: int = 7) -> np.ndarray:
+    """The same order, with equal values put in a random (seeded) order among themselves."""
+    jitter = np.random.default_rng(seed).random(len(values))
+    return np.lexsort((jitter, values)).argsort().astype(np.float64)
+
+
+def medians(
+    rows: pd.DataFrame, weights: dict[str, float], untie: bool = False
+) -> dict[str, tuple[float, float]]:
     found: dict[str, list[tuple[float, float]]] = {}
     for _, group in rows.groupby("score_date"):
         label = group[LABEL].to_numpy(np.float64)
@@ -37,7 +49,8 @@ def medians(rows: pd.DataFrame, weights: dict[str, float]) -> dict[str, tuple[fl
         known = [b for b in BASELINES if b in group and group[b].notna().any()]
         predictors |= {b: group[b].to_numpy(np.float64) for b in known}
         for name, values in predictors.items():
-            found.setdefault(name, []).append((spearman(values, label),
+            ranked = untied(values) if untie else values
+            found.setdefault(name, []).append((spearman(ranked, label),
                                                ndcg_at_k(values, label, K)))  # fmt: skip
     return {n: (float(np.median([a for a, _ in v])), float(np.median([b for _, b in v])))
             for n, v in found.items()}  # fmt: skip
@@ -47,10 +60,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("rows", nargs="+")
     parser.add_argument("--weights", required=True)
+    parser.add_argument("--untied", action="store_true", help="break predictor ties at random")
     args = parser.parse_args(argv)
     weights = yaml.safe_load(Path(args.weights).read_text())["score"]["weights"]
     for path in args.rows:
-        figures = medians(pd.read_parquet(path), weights)
+        figures = medians(pd.read_parquet(path), weights, args.untied)
         text = ", ".join(f"{n} {s:.3f} / {d:.3f}" for n, (s, d) in figures.items())
         print(f"{path}: Spearman / NDCG@{K}: {text}")
     return 0
