@@ -7,9 +7,9 @@ dist/ then holds:
                  there, not wheels), plus a `sway-<version>.dist-info` so that the `runs` manifest
                  records the packaged code version (no git checkout on a cluster node);
 - main.py        the entry point (`spark-submit ... main.py daily --date ...`);
-- conf/          base.yaml, local.yaml, cluster.yaml, calibration/<version>.yaml: client and local
-                 mode run from dist/ and find ./conf (jobs/config.py falls back to it when the code
-                 comes from a zip);
+- conf/          base.yaml, local.yaml, cluster.yaml, calibration/ and model/<version>.yaml:
+                 client and local mode run from dist/ and find ./conf (jobs/config.py falls back to
+                 it when the code comes from a zip);
 - sway-conf.zip  the same conf/ tree for `--archives sway-conf.zip#conf` (cluster mode: YARN and
                  Kubernetes unpack it as ./conf in the driver's working dir; `--files` would flatten
                  conf/calibration/);

@@ -43,8 +43,9 @@ def test_dist_layout_and_reproducible_zip(dist, tmp_path):
     assert any(n.endswith(".dist-info/METADATA") for n in names)
     assert (dist / "main.py").read_text() == (REPO / "jobs" / "main.py").read_text()
     conf = set(zipfile.ZipFile(dist / "sway-conf.zip").namelist())
-    assert {"base.yaml", "local.yaml", "cluster.yaml", "calibration/v1.yaml"} <= conf
-    assert (dist / "conf" / "calibration" / "v1.yaml").is_file()
+    frozen = {"calibration/v1.yaml", "calibration/v2.yaml", "model/v1.yaml"}
+    assert {"base.yaml", "local.yaml", "cluster.yaml", *frozen} <= conf
+    assert all((dist / "conf" / name).is_file() for name in frozen)
     again = tmp_path / "again"
     package(again)
     assert (again / "sway.zip").read_bytes() == (dist / "sway.zip").read_bytes()
