@@ -1,6 +1,7 @@
 """Judge score weights on saved fit rows, without rerunning the job (docs/EVALUATION.md §1).
 
     python scripts/weights_check.py ROWS.parquet [ROWS.parquet ...] --weights MODEL.yaml [--untied]
+        [--sample LAKE ...]
 
 ROWS: what `python -m jobs fit --save-rows` saved (each date's people: unweighted terms,
 baselines, label). MODEL.yaml: a config overlay with `score.weights` (conf/model/<version>.yaml,
@@ -11,6 +12,11 @@ baselines. The same figures as a backtest after `--rescore`, up to the score's 2
 --untied: Spearman with each predictor's ties broken at random instead (average ranks otherwise).
 A count such as unique reactors puts most people on a few values (1, 2, 3); when nearly everyone's
 label is 0 those ties alone lift its Spearman: how much is what this shows (docs/EVALUATION.md §1).
+
+--sample LAKE: also judge the weights on a sample-world lake that `scripts/evaluate.py` ran (its
+<lake>/_sample/fit_rows.parquet, the people of D-1, and planted.parquet): Spearman with the planted
+influence, and each gamer kind's median percentile minus normal_ordinary's (the gamer target of
+docs/EVALUATION.md §3, on the percentiles of these rows).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ if __package__ in (None, ""):
 from jobs.backtest.fit import LABEL, raw_of  # noqa: E402
 from jobs.backtest.metrics import ndcg_at_k, spearman  # noqa: E402
 from jobs.backtest.run import BASELINES  # noqa: E402
+from scripts.sample_gaming import GAMER_KINDS, ORDINARY_PCT  # noqa: E402
 
 K = 100
 
@@ -56,17 +63,41 @@ def medians(
             for n, v in found.items()}  # fmt: skip
 
 
+def sample_figures(lake: Path, weights: dict[str, float]) -> dict[str, float]:
+    """Planted Spearman and each gamer kind's median percentile over normal_ordinary's."""
+    rows = pd.read_parquet(lake / "_sample" / "fit_rows.parquet")
+    planted = pd.read_parquet(lake / "_sample" / "planted.parquet")
+    planted["pct"] = planted["influence"].rank(pct=True)
+    rows = rows.merge(planted, on="person_id", how="inner")
+    raw = raw_of(rows, weights)
+    percentile = pd.Series(raw).rank(pct=True).to_numpy() * 100.0
+    kind, pct = rows["kind"].to_numpy(), rows["pct"].to_numpy()
+    ordinary = (kind == "normal") & (pct >= ORDINARY_PCT[0]) & (pct <= ORDINARY_PCT[1])
+    reference = float(np.median(percentile[ordinary]))
+    figures = {"planted": spearman(raw, rows["influence"].to_numpy(np.float64))}
+    for name in GAMER_KINDS:
+        if (kind == name).any():
+            figures[name] = float(np.median(percentile[kind == name])) - reference
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("rows", nargs="+")
     parser.add_argument("--weights", required=True)
     parser.add_argument("--untied", action="store_true", help="break predictor ties at random")
+    parser.add_argument("--sample", nargs="*", default=[], help="sample-world lakes to judge on")
     args = parser.parse_args(argv)
     weights = yaml.safe_load(Path(args.weights).read_text())["score"]["weights"]
     for path in args.rows:
         figures = medians(pd.read_parquet(path), weights, args.untied)
         text = ", ".join(f"{n} {s:.3f} / {d:.3f}" for n, (s, d) in figures.items())
         print(f"{path}: Spearman / NDCG@{K}: {text}")
+    for lake in args.sample:
+        figures = sample_figures(Path(lake), weights)
+        gamers = ", ".join(f"{n} {v:+.1f}" for n, v in figures.items() if n != "planted")
+        print(f"{lake}: planted Spearman {figures['planted']:.3f}; median percentile over "
+              f"normal_ordinary's: {gamers}")  # fmt: skip
     return 0
 
 
