@@ -34,20 +34,21 @@ def recency_sums(
     ]
 
 
-def active_days(daily_targets: DataFrame, score_date: dt.date, window_days: int) -> DataFrame:
+def active_days(
+    daily_targets: DataFrame, score_date: dt.date, window_days: int, days_with_data: int
+) -> DataFrame:
     """person_id -> active_days: the days of the window ending on `score_date` on which the person
     drew at least one reaction, scaled to the whole window when the lake holds fewer of its days
-    (a young lake, or days without data): `days * window_days / days with data`. Without the
-    scaling everyone's count would climb by a day each day while a lake fills its window, and
-    every score with it. On the real data sets it predicts next week's unique reactors better
-    than any count (docs/EVALUATION.md §1); a burst, bought or viral, is one day."""
+    (a young lake, or days without data): `days * window_days / days_with_data` (the window's
+    days that hold any row of `daily_targets`). Without the scaling everyone's count would climb
+    by a day each day while a lake fills its window, and every score with it. On the real data
+    sets it predicts next week's unique reactors better than any count (docs/EVALUATION.md §1);
+    a burst, bought or viral, is one day."""
     first = score_date - dt.timedelta(days=window_days - 1)
     in_window = daily_targets.where(
         F.col("event_date").between(F.lit(first), F.lit(score_date)) & (F.col("reactors") > 0)
     )
-    # Distinct dates of the window: at most window_days rows, collected to the driver.
-    with_data = in_window.select(F.col("event_date")).distinct().count()
-    scale = float(window_days) / float(max(with_data, 1))
+    scale = float(window_days) / float(max(days_with_data, 1))
     return in_window.groupBy(F.col("target_person_id").alias("person_id")).agg(
         (F.count(F.lit(1)).cast("double") * F.lit(scale)).alias("active_days")
     )

@@ -37,7 +37,10 @@ def raw_for_date(
     signals = _partition(ctx, "signals", inputs["signals"], date)
     accounts = scorable_accounts(ctx.lake.read("accounts", inputs["accounts"]), prior)
     days = recency.active_days(
-        ctx.lake.read("daily_targets", inputs["daily_targets"]), date, cfg.window.days
+        ctx.lake.read("daily_targets", inputs["daily_targets"]),
+        date,
+        cfg.window.days,
+        _days_with_data(ctx, inputs["daily_targets"]),
     )
     return scoring.raw_scores(
         ranks,
@@ -52,6 +55,15 @@ def raw_for_date(
         cfg.score.followers_per_reactor,
         cfg.score.min_reaction_signal,
     )
+
+
+def _days_with_data(ctx: RunContext, version: int | None) -> int:
+    """The window's days that hold daily_targets rows, from the table's partition values (the
+    Delta log: no data file is read)."""
+    date = ctx.score_date
+    first = date - dt.timedelta(days=ctx.config.window.days - 1)
+    days = ctx.lake.partition_values("daily_targets", "event_date", version)
+    return sum(1 for day in days if first <= day <= date)
 
 
 def _previous(ctx: RunContext, name: str, version: int | None, date: dt.date, like: DataFrame):
