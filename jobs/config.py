@@ -1,4 +1,4 @@
-"""One typed, validated config built from YAML overlays plus `--set key=value` (DESIGN §6).
+"""One typed, validated config built from YAML overlays plus `--set key=value`.
 
 `conf/base.yaml` holds every default. Overlays and `--set` may only change keys that exist there
 (free-form maps such as `networks` and `spark.conf` may gain entries); anything else fails with a

@@ -1,4 +1,4 @@
-"""The delta-rs bridge engine: Delta tables from Spark without the Delta JARs (DESIGN §4).
+"""The delta-rs bridge engine: Delta tables from Spark without the Delta JARs.
 
 Reads: delta-rs resolves the snapshot's files (`DeltaTable(path, version).file_uris()`) and Spark
 scans them with its Parquet reader; `basePath` + the full spec schema turn the hive-style

@@ -1,4 +1,4 @@
-"""The Delta log through delta-rs, for the bridge engine (jobs/delta_bridge.py; DESIGN §4).
+"""The Delta log through delta-rs, for the bridge engine (jobs/delta_bridge.py).
 
 Everything the bridge needs to know or change in a table's `_delta_log`: the table's local folder,
 its Delta schema, the hive-style partition layout of its files, a snapshot's add actions and the

@@ -1,4 +1,4 @@
-"""The native engine: delta-spark's own `format("delta")` (DESIGN §4).
+"""The native engine: delta-spark's own `format("delta")`.
 
 Needs the Delta JARs on the Spark classpath (clusters, `--packages`); it is the engine for anything
 that is not a local folder. Delta itself enforces replaceWhere and resolves conflicts; this module

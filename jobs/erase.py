@@ -1,4 +1,4 @@
-"""Erasure: remove people from every table of the lake, history included (DESIGN §3).
+"""Erasure: remove people from every table of the lake, history included.
 
 `erase_people(ctx, [person_id, ...])` (also `python -m jobs erase --person ID ...`):
 

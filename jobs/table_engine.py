@@ -1,4 +1,4 @@
-"""The contract between `Lake` (jobs/tables.py) and its engines (DESIGN §4).
+"""The contract between `Lake` (jobs/tables.py) and its engines.
 
 The Engine protocol Lake calls, the typed errors engines raise, and the value helpers both engines
 share. Stages import the errors from jobs.tables, which re-exports them.

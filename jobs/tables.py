@@ -1,4 +1,4 @@
-"""The lake's Delta tables behind one small API: `Lake` (DESIGN §4).
+"""The lake's Delta tables behind one small API: `Lake`.
 
 Stages only use `Lake`. It validates arguments and conforms every DataFrame to its TableSpec
 (transforms.schemas) on the way in and out, so a table's columns, order and types are decided in

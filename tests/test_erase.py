@@ -1,4 +1,4 @@
-"""Erasure (DESIGN §3, docs/ERASURE.md): a person leaves every table, history included.
+"""Erasure (docs/ERASURE.md): a person leaves every table, history included.
 
 The daily job runs on a 4-day `tiny` sample, then one active person with reactions is erased.
 Whether a row names them is checked independently of transforms/erasure.py: the row as JSON

@@ -1,6 +1,6 @@
 """Daily aggregates: one day of engagements folded into per-pair and per-topic counts.
 
-The window stages read these small daily tables instead of 90 days of raw events (DESIGN §5).
+The window stages read these small daily tables instead of 90 days of raw events.
 """
 
 from __future__ import annotations

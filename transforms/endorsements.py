@@ -1,4 +1,4 @@
-"""+K endorsements count a little and are rate-limited (DESIGN §5), before any aggregation.
+"""+K endorsements count a little and are rate-limited, before any aggregation.
 
 A +K (network/action from the `endorsements` config) is kept when
 - its giver gave no +K to the same person on the same topics in the `repeat_days` days before it

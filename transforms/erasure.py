@@ -1,4 +1,4 @@
-"""Which rows name a person: the erasure predicates (DESIGN §3, docs/ERASURE.md).
+"""Which rows name a person: the erasure predicates (docs/ERASURE.md).
 
 Erasing a person removes every row that names them or one of their accounts, from every table.
 What a column holds is declared here once, by column name (`COLUMN_ROLES`) or, for the few
@@ -71,7 +71,7 @@ class UnclassifiedColumnError(RuntimeError):
 
 
 def _id_shaped(dtype: T.DataType) -> bool:
-    """A type that could hold a person or account id (64-bit integers, DESIGN §3)."""
+    """A type that could hold a person or account id (64-bit integers)."""
     if isinstance(dtype, T.LongType | T.MapType):
         return True
     if isinstance(dtype, T.ArrayType):

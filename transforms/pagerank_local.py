@@ -2,7 +2,7 @@
 
 Same algorithm, semantics and convergence rule as `transforms.propagation.personalized_pagerank`,
 on dense vertex indices 0..n-1. It is the test oracle of the distributed path now and the basis
-of the single-machine path for small inputs later (DESIGN §6: identical results to the distributed
+of the single-machine path for small inputs later (identical results to the distributed
 path).
 
 Semantics (equal to networkx.pagerank with dangling=None):

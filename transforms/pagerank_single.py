@@ -1,4 +1,4 @@
-"""Single-machine personalized PageRank, for graphs that fit in the driver's memory (DESIGN §6).
+"""Single-machine personalized PageRank, for graphs that fit in the driver's memory.
 
 A small graph does not need a distributed iteration: every Spark job costs a fixed ~0.1 s, more
 than a whole scipy iteration over a million edges. This path collects the typed edges and priors

@@ -1,4 +1,4 @@
-"""Who may be scored: consent, age and account status (DESIGN §3).
+"""Who may be scored: consent, age and account status.
 
 People who opted out, minors and people whose every account is suspended are never scored; suspended
 accounts never count, neither as actor nor as target.

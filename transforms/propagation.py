@@ -1,4 +1,4 @@
-"""Weighted, personalized PageRank over the person-level engagement graph (DESIGN §5).
+"""Weighted, personalized PageRank over the person-level engagement graph.
 
 Reference implementation with Spark DataFrames. One iteration is
 
@@ -9,7 +9,7 @@ vertices (no out-edges), redistributed like the teleport. This equals networkx.p
 personalization=prior, weight="weight", dangling=None, nstart=initial): convergence when the L1
 change < N * tol; reaching max_iter is reported, not raised.
 
-Scale (DESIGN §6): the normalised edges are computed once, hash-partitioned by src, sorted within
+Scale: the normalised edges are computed once, hash-partitioned by src, sorted within
 the partitions and cached; the vertex table is laid out the same way by person_id, so the
 per-iteration join of edges and ranks moves no edge. The per-iteration shuffle is the inflow grouped
 by dst, which map-side partial aggregation shrinks to at most one row per (partition, dst); that

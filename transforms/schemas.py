@@ -1,7 +1,7 @@
 """Every table's schema and partitioning, in one place.
 
 Stages, the table layer, the sample generator and the tests all take schemas from here, so a column
-is renamed in exactly one spot. Ids are 64-bit integers throughout (DESIGN §3).
+is renamed in exactly one spot. Ids are 64-bit integers throughout.
 """
 
 from __future__ import annotations
