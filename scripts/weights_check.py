@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import polars as pl
 import yaml
 
 if __package__ in (None, ""):
@@ -35,7 +36,8 @@ if __package__ in (None, ""):
 from jobs.backtest.fit import LABEL, raw_of  # noqa: E402
 from jobs.backtest.metrics import ndcg_at_k, spearman  # noqa: E402
 from jobs.backtest.run import BASELINES  # noqa: E402
-from scripts.sample_gaming import GAMER_KINDS, ORDINARY_PCT  # noqa: E402
+from scripts.eval_report import reference_kinds  # noqa: E402
+from scripts.sample_gaming import GAMER_KINDS  # noqa: E402
 
 K = 100
 
@@ -67,13 +69,13 @@ def sample_figures(lake: Path, weights: dict[str, float]) -> dict[str, float]:
     """Planted Spearman and each gamer kind's median percentile over normal_ordinary's."""
     rows = pd.read_parquet(lake / "_sample" / "fit_rows.parquet")
     planted = pd.read_parquet(lake / "_sample" / "planted.parquet")
-    planted["pct"] = planted["influence"].rank(pct=True)
+    # normal_ordinary: normal people in the gamers' planted range, over the whole world.
+    planted["kind"] = reference_kinds(pl.from_pandas(planted))
     rows = rows.merge(planted, on="person_id", how="inner")
     raw = raw_of(rows, weights)
     percentile = pd.Series(raw).rank(pct=True).to_numpy() * 100.0
-    kind, pct = rows["kind"].to_numpy(), rows["pct"].to_numpy()
-    ordinary = (kind == "normal") & (pct >= ORDINARY_PCT[0]) & (pct <= ORDINARY_PCT[1])
-    reference = float(np.median(percentile[ordinary]))
+    kind = rows["kind"].to_numpy()
+    reference = float(np.median(percentile[kind == "normal_ordinary"]))
     figures = {"planted": spearman(raw, rows["influence"].to_numpy(np.float64))}
     for name in GAMER_KINDS:
         if (kind == name).any():
