@@ -22,6 +22,7 @@ import yaml
 
 from jobs.model_config import (
     PROPAGATION_ENGINES,
+    AudienceConfig,
     CalibrationConfig,
     EdgesConfig,
     EndorsementsConfig,
@@ -155,6 +156,7 @@ class SwayConfig:
     edges: EdgesConfig
     endorsements: EndorsementsConfig
     prior: PriorConfig
+    audience: AudienceConfig
     propagation: PropagationConfig
     score: ScoreConfig
     calibration: CalibrationConfig

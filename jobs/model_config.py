@@ -110,6 +110,21 @@ class PriorConfig:
         positive("prior.young_account_factor", self.young_account_factor)
 
 
+@dataclass(frozen=True)
+class AudienceConfig:
+    # The follower-graph stage (jobs/stages/audience.py); off: its terms are absent everywhere.
+    enabled: bool
+    # Followee buckets of the follower_graph snapshot: its partitions, and the unit a day's
+    # reactor pairs are joined by.
+    buckets: int
+    # Reactor pairs broadcast to one scan of the graph; more pairs: groups of buckets in turn.
+    max_broadcast_pairs: int
+
+    def __post_init__(self) -> None:
+        positive("audience.buckets", self.buckets)
+        positive("audience.max_broadcast_pairs", self.max_broadcast_pairs)
+
+
 PROPAGATION_ENGINES = ("auto", "blocked", "reference", "single")
 
 

@@ -167,7 +167,9 @@ def test_dag_integrity_and_rendered_commands(airflow_bin, tmp_path):
     assert dag["params"] == {"days": 1}
 
     stages = list(STAGES)
-    assert stages == ["ingest", "aggregate", "prior", "edges", "propagate", "score", "publish"]
+    assert stages == [
+        "ingest", "aggregate", "prior", "edges", "audience", "propagate", "score", "publish",
+    ]  # fmt: skip
     assert dag["order"] == stages
     tasks = dag["tasks"]
     assert set(tasks) == set(stages)

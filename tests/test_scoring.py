@@ -10,7 +10,15 @@ import pytest
 
 from transforms.calibration import calibrated, fit_knots, target_mean
 from transforms.recency import active_days
-from transforms.scoring import network_parts, percentiles, raw_scores, score_deltas, scored
+from transforms.scoring import (
+    GRAPH_COMPONENTS,
+    graph_terms,
+    network_parts,
+    percentiles,
+    raw_scores,
+    score_deltas,
+    scored,
+)
 
 WEIGHTS = {
     "influence": 1.0,
@@ -23,7 +31,13 @@ WEIGHTS = {
     "recent_mid": 0.1,
     "recent_slow": 0.05,
     "active_days": 0.15,
+    "reach": 0.25,
+    "audience_engagement": 0.5,
+    "audience_quality": 0.3,
 }
+AUDIENCE_COLUMNS = (
+    "person_id long, followers long, real_followers long, reactors long, follower_reactors long"
+)
 TARGETS = [[0.0, 14.0], [0.5, 41.0], [0.8, 52.0], [0.95, 63.0], [0.99, 77.0], [0.999, 89.0]]
 
 
@@ -43,7 +57,10 @@ def test_raw_score_hand_computed(spark):
         "created_at timestamp",
     )
     days = spark.createDataFrame([(1, 4.0)], "person_id long, active_days double")
-    frame = raw_scores(ranks, signals, prior, accounts, days, 3, WEIGHTS, day, 10.0, 100.0)
+    no_graph = graph_terms(spark.createDataFrame([], AUDIENCE_COLUMNS))
+    frame = raw_scores(
+        ranks, signals, prior, accounts, days, no_graph, 3, WEIGHTS, day, 10.0, 100.0
+    )
     rows = {r.person_id: r for r in frame.collect()}
     # 100 posts in 100 days, 10 decayed days: 10 posts drew 6 trusted reactions.
     parts = {
@@ -66,6 +83,42 @@ def test_raw_score_hand_computed(spark):
     assert rows[2].audience == pytest.approx(0.05 * math.log1p(100))
     assert rows[2].ratio == pytest.approx(0.1 * min(math.log(101 / 11), 2))
     assert rows[3].raw == pytest.approx(math.log(0.75))  # no active days: the term is 0
+    # No follower graph: its terms are absent (null), not 0, and add nothing.
+    assert all(rows[p][name] is None for p in (1, 2, 3) for name in GRAPH_COMPONENTS)
+
+
+def test_follower_graph_terms_hand_computed(spark):
+    day = dt.date(2026, 11, 20)
+    ranks = spark.createDataFrame([(1, 0.5), (2, 0.5)], "person_id long, rank double")
+    signals = spark.createDataFrame(
+        [(1, "twitter", 3.0, 5, 4.0, 0.0, 0.0, 0.0), (2, "twitter", 3.0, 5, 4.0, 0.0, 0.0, 0.0)],
+        "person_id long, network string, signal double, reactors long, reactions double, "
+        "recent_fast double, recent_mid double, recent_slow double",
+    )
+    prior = spark.createDataFrame([(1, 0.0), (2, 0.0)], "person_id long, offline double")
+    created = dt.datetime(2026, 8, 12)
+    accounts = spark.createDataFrame(
+        [(1, 99, 9, 0, created), (2, 99, 9, 0, created)],
+        "person_id long, followers_count long, following_count long, posts_count long, "
+        "created_at timestamp",
+    )
+    days = spark.createDataFrame([], "person_id long, active_days double")
+    # 1: 10 followers in the graph, 4 look real; 5 reactors, 2 of them followers.
+    # 2: in the graph without followers; 3 reactors.
+    graph = graph_terms(
+        spark.createDataFrame([(1, 10, 4, 5, 2), (2, 0, 0, 3, 0)], AUDIENCE_COLUMNS)
+    )
+    frame = raw_scores(ranks, signals, prior, accounts, days, graph, 2, WEIGHTS, day, 10.0, 100.0)
+    rows = {r.person_id: r for r in frame.collect()}
+    assert rows[1].reach == pytest.approx(0.25 * math.log1p(3))
+    assert rows[1].audience_engagement == pytest.approx(0.5 * 2 / 10)
+    assert rows[1].audience_quality == pytest.approx(0.3 * 4 / 10)
+    # Only the real share of the follower count earns audience credit: 99 x 0.4.
+    assert rows[1].audience == pytest.approx(0.05 * math.log1p(99 * 0.4))
+    assert rows[1].ratio == pytest.approx(0.1 * math.log((99 * 0.4 + 1) / 10))
+    assert rows[2].reach == pytest.approx(0.25 * math.log1p(3))
+    assert rows[2].audience_engagement == 0.0 and rows[2].audience_quality == 0.0
+    assert rows[2].audience == pytest.approx(0.05 * math.log1p(99))  # no graph followers: all
 
 
 def test_active_days_counts_days_with_reactions_inside_the_window(spark):

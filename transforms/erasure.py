@@ -35,6 +35,8 @@ COLUMN_ROLES: dict[str, str] = {
     "src": PERSON,
     "dst": PERSON,  # -1 is the sink (docs/SCORING.md §4), never a person
     "engager_id": PERSON,
+    "followee_person_id": PERSON,
+    "follower_person_id": PERSON,
     "account_id": ACCOUNT,
     "actor_id": ACCOUNT,
     "target_id": ACCOUNT,
@@ -50,6 +52,10 @@ COLUMN_ROLES: dict[str, str] = {
     "reactions": NOT_ID,
     "contents": NOT_ID,
     "reactors": NOT_ID,
+    "followers": NOT_ID,  # counts of the follower graph (follower_counts, audience)
+    "real_followers": NOT_ID,
+    "follower_reactors": NOT_ID,
+    "follows_version": NOT_ID,  # the follows table's Delta version a snapshot was built from
     "crowd": NOT_ID,  # a number of people in an hour (daily_pairs)
     "peak_crowd": NOT_ID,  # the largest such number of a day (daily_targets)
 }

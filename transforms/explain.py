@@ -91,7 +91,11 @@ def change_causes(
     )
     now = components.select(F.col("person_id"), *[F.col(c).alias(f"now_{c}") for c in COMPONENTS])
     then = previous.select(F.col("person_id"), *[F.col(c).alias(f"was_{c}") for c in COMPONENTS])
-    deltas = [(c, F.col(f"now_{c}") - F.col(f"was_{c}")) for c in COMPONENTS]
+    # A term absent on a day (null: no follower graph) moved from or to 0.
+    deltas = [
+        (c, F.coalesce(F.col(f"now_{c}"), F.lit(0.0)) - F.coalesce(F.col(f"was_{c}"), F.lit(0.0)))
+        for c in COMPONENTS
+    ]
     return (
         with_network.join(now, on="person_id", how="left")
         .join(then, on="person_id", how="left")

@@ -23,24 +23,33 @@ from pyspark.sql import functions as F
 from transforms.schemas import PRIOR
 
 
-def account_trust(score_date: dt.date, cfg) -> Column:
-    """Trust of one account row (see module docstring); `cfg` is a PriorConfig."""
-    age_days = F.greatest(
+def account_age_days(score_date: dt.date) -> Column:
+    """Days from an account row's created_at to the score date (0 for a future date)."""
+    return F.greatest(
         F.datediff(F.lit(score_date), F.to_date(F.col("created_at"))).cast("double"), F.lit(0.0)
     )
-    maturity = F.lit(0.2) + F.lit(0.8) * F.least(
-        F.lit(1.0), age_days / F.lit(float(cfg.account_age_full_days))
-    )
+
+
+def is_follow_spam(cfg) -> Column:
+    """An account row that follows many and far more than follow it; `cfg` is a PriorConfig."""
     following = F.coalesce(F.col("following_count"), F.lit(0)).cast("double")
     followers = F.coalesce(F.col("followers_count"), F.lit(0)).cast("double")
-    follow_spam = (following >= F.lit(cfg.follow_spam_min_following)) & (
+    return (following >= F.lit(cfg.follow_spam_min_following)) & (
         following > F.lit(float(cfg.follow_spam_ratio)) * F.greatest(followers, F.lit(1.0))
+    )
+
+
+def account_trust(score_date: dt.date, cfg) -> Column:
+    """Trust of one account row (see module docstring); `cfg` is a PriorConfig."""
+    age_days = account_age_days(score_date)
+    maturity = F.lit(0.2) + F.lit(0.8) * F.least(
+        F.lit(1.0), age_days / F.lit(float(cfg.account_age_full_days))
     )
     verified = F.coalesce(F.col("verified"), F.lit(False))
     return (
         maturity
         * F.when(verified, F.lit(float(cfg.verified_boost))).otherwise(F.lit(1.0))
-        * F.when(follow_spam, F.lit(float(cfg.follow_spam_factor))).otherwise(F.lit(1.0))
+        * F.when(is_follow_spam(cfg), F.lit(float(cfg.follow_spam_factor))).otherwise(F.lit(1.0))
         * F.when(
             age_days < F.lit(float(cfg.young_account_days)), F.lit(float(cfg.young_account_factor))
         ).otherwise(F.lit(1.0))

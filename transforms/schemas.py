@@ -185,6 +185,47 @@ SIGNALS = TableSpec(
     ("score_date",),
     added=("recent_fast", "recent_mid", "recent_slow"),
 )
+# The follower graph between people, rebuilt from `follows` only when its Delta version changes
+# (follows_version), laid out by followee bucket (pmod(xxhash64(followee), audience.buckets)) so a
+# day's reactors join it bucket by bucket without shuffling it (transforms/audience.py).
+# follower_real: the follower looks like a real account (not suspended, not follow-spam, not young
+# and silent) on the day the snapshot was built.
+FOLLOWER_GRAPH = TableSpec(
+    "follower_graph",
+    _struct(
+        ("followee_bucket", T.IntegerType()),
+        ("followee_person_id", _LONG),
+        ("follower_person_id", _LONG),
+        ("follower_real", T.BooleanType()),
+        ("follows_version", _LONG),
+    ),
+    ("followee_bucket",),
+)
+# Per person, their followers in that snapshot: counted once per snapshot, not every day.
+FOLLOWER_COUNTS = TableSpec(
+    "follower_counts",
+    _struct(
+        ("person_id", _LONG),
+        ("followers", _LONG),
+        ("real_followers", _LONG),
+        ("follows_version", _LONG),
+    ),
+    ("follows_version",),
+)
+# Per score date and person: followers (snapshot) and the window's reactors, split by whether they
+# follow the person. No rows for a date when the lake has no follower graph.
+AUDIENCE = TableSpec(
+    "audience",
+    _struct(
+        ("score_date", _DATE),
+        ("person_id", _LONG),
+        ("followers", _LONG),
+        ("real_followers", _LONG),
+        ("reactors", _LONG),
+        ("follower_reactors", _LONG),
+    ),
+    ("score_date",),
+)
 # Teleport prior of the personalized PageRank; one row per scorable person.
 PRIOR = TableSpec(
     "prior",
@@ -221,9 +262,16 @@ COMPONENTS = TableSpec(
         ("recent_mid", _DBL),
         ("recent_slow", _DBL),
         ("active_days", _DBL),
+        # The follower-graph terms: null where the lake has no follower graph (absent, not 0).
+        ("reach", _DBL),
+        ("audience_engagement", _DBL),
+        ("audience_quality", _DBL),
     ),
     ("score_date",),
-    added=("recent_fast", "recent_mid", "recent_slow", "active_days"),
+    added=(
+        "recent_fast", "recent_mid", "recent_slow", "active_days", "reach",
+        "audience_engagement", "audience_quality",
+    ),  # fmt: skip
 )
 # The people whose reactions pass a person the most propagated influence (top N per person).
 ENGAGERS = TableSpec(
@@ -321,6 +369,9 @@ TABLES: dict[str, TableSpec] = {
         PAIR_WINDOW,
         EDGES,
         SIGNALS,
+        FOLLOWER_GRAPH,
+        FOLLOWER_COUNTS,
+        AUDIENCE,
         PRIOR,
         COMPONENTS,
         ENGAGERS,

@@ -8,10 +8,16 @@ raw = influence       * ln(rank * N)              (N people; 0 for an average pe
     + ratio           * min(max(ln(counted followers / following), 0), 2)   (a healthy ratio)
     + recent_fast/mid/slow * ln(1 + recency sum at the fast/mid/slow half-life)
     + active_days     * ln(1 + days of the window on which reactions were drawn)
-where counted followers = min(followers, followers_per_reactor * (reaction signal + 1)): followers
-whom no trusted reaction backs count for nothing (bought followers). Each term is kept as a
-component (the explanation of the score and of its changes). A person is active when their
-reaction signal is positive; only active people get a score >= 1, everyone else 0.
+    + reach           * ln(1 + the window's reactors who do not follow the person)
+    + audience_engagement * followers who reacted in the window / followers
+    + audience_quality    * real followers / followers      (real: transforms/audience.py)
+where counted followers = min(followers * audience quality, followers_per_reactor * (reaction
+signal + 1)): followers whom no trusted reaction backs count for nothing, nor do followers that
+look bought (young and silent, follow-spam). The last three terms, and the quality factor, come
+from the follower graph (the `audience` table): where the lake has none they are absent (null
+components, adding 0; quality factor 1). Each term is kept as a component (the explanation of the
+score and of its changes). A person is active when their reaction signal is positive; only active
+people get a score >= 1, everyone else 0.
 """
 
 from __future__ import annotations
@@ -25,7 +31,10 @@ from transforms.calibration import calibrated
 from transforms.recency import RECENCY_COLUMNS
 
 COMPONENTS = ("influence", "reactions", "engagement_rate", "offline", "audience", "ratio",
-              "recent_fast", "recent_mid", "recent_slow", "active_days")  # fmt: skip
+              "recent_fast", "recent_mid", "recent_slow", "active_days", "reach",
+              "audience_engagement", "audience_quality")  # fmt: skip
+# The terms only the follower graph gives: null (absent) where the lake has none.
+GRAPH_COMPONENTS = ("reach", "audience_engagement", "audience_quality")
 
 
 def audience(accounts: DataFrame, score_date: dt.date) -> DataFrame:
@@ -42,12 +51,31 @@ def audience(accounts: DataFrame, score_date: dt.date) -> DataFrame:
     )
 
 
+def graph_terms(audience_rows: DataFrame) -> DataFrame:
+    """person_id -> the follower-graph terms (unweighted) and the followers' quality factor, for
+    the people the audience table knows (an empty frame: nobody, so every term is absent)."""
+    followers = F.col("followers").cast("double")
+    known = F.col("followers") > F.lit(0)
+    return audience_rows.select(
+        F.col("person_id"),
+        F.log1p((F.col("reactors") - F.col("follower_reactors")).cast("double")).alias("reach"),
+        F.when(known, F.col("follower_reactors") / followers)
+        .otherwise(F.lit(0.0))
+        .alias("audience_engagement"),
+        F.when(known, F.col("real_followers") / followers)
+        .otherwise(F.lit(0.0))
+        .alias("audience_quality"),
+        F.when(known, F.col("real_followers") / followers).alias("quality_factor"),
+    )
+
+
 def raw_scores(
     ranks: DataFrame,
     signals: DataFrame,
     prior: DataFrame,
     accounts: DataFrame,
     days: DataFrame,
+    graph: DataFrame,
     people_count: int,
     weights: dict[str, float],
     score_date: dt.date,
@@ -58,6 +86,7 @@ def raw_scores(
     """person_id, raw, one column per component (adding up to raw), reaction_signal, active.
 
     days: person_id -> active_days (transforms/recency.active_days).
+    graph: graph_terms of the day's audience rows (empty where the lake has no follower graph).
     decayed_days: the window's days weighted by decay (the posts a person's decayed reactions
     were drawn by = posts per day * decayed_days).
     """
@@ -74,9 +103,10 @@ def raw_scores(
         .join(audience(accounts, score_date), on="person_id", how="left")
         .join(days.select(F.col("person_id"), F.col("active_days")), on="person_id", how="left")
         .fillna(0.0)
+        .join(graph, on="person_id", how="left")  # after fillna: absent graph terms stay null
     )
     followers = F.least(
-        F.col("followers"),
+        F.col("followers") * F.coalesce(F.col("quality_factor"), F.lit(1.0)),
         F.lit(float(followers_per_reactor)) * (F.col("reaction_signal") + F.lit(1.0)),
     )
     posts = F.col("posts_per_day") * F.lit(float(decayed_days))
@@ -94,12 +124,13 @@ def raw_scores(
         ),
         **{name: F.log1p(F.col(name)) for name in RECENCY_COLUMNS},
         "active_days": F.log1p(F.col("active_days")),
+        **{name: F.col(name) for name in GRAPH_COMPONENTS},
     }
     components = [(F.lit(float(weights[name])) * terms[name]).alias(name) for name in COMPONENTS]
     with_terms = joined.select(F.col("person_id"), F.col("reaction_signal"), *components)
     return with_terms.select(
         F.col("person_id"),
-        sum((F.col(name) for name in COMPONENTS[1:]), F.col(COMPONENTS[0])).alias("raw"),
+        sum((F.coalesce(F.col(name), F.lit(0.0)) for name in COMPONENTS), F.lit(0.0)).alias("raw"),
         *[F.col(name) for name in COMPONENTS],
         F.col("reaction_signal"),
         (F.col("reaction_signal") > F.lit(float(min_reaction_signal))).alias("active"),

@@ -76,17 +76,20 @@ def fit_command(ctx: RunContext, args: argparse.Namespace) -> int:
     if args.save_rows:
         rows.to_parquet(args.save_rows, index=False)
     rows = pd.concat([rows, *[pd.read_parquet(p) for p in args.rows]], ignore_index=True)
-    fixed = {t: w for t, w in cfg.score.weights.items() if t not in cfg.fit.free}
-    weights, r2 = fit_weights(rows, list(cfg.fit.free), fixed)
+    # A term absent from every row (the follower graph's, on a lake without one) keeps its weight.
+    absent = [t for t in cfg.fit.free if rows[f"component_{t}"].isna().all()]
+    free = [t for t in cfg.fit.free if t not in absent]
+    fixed = {t: w for t, w in cfg.score.weights.items() if t not in free}
+    weights, r2 = fit_weights(rows, free, fixed)
     k = cfg.backtest.ndcg_k
     before, after = in_sample(rows, cfg.score.weights, k), in_sample(rows, weights, k)
     groups = rows.groupby(["lake", "score_date"]).ngroups
     print(f"fit on {len(rows)} rows of {groups} (lake, date) groups, horizon {horizon} days; "
           f"R^2 {r2:.3f}")  # fmt: skip
-    print(f"{'term':<18}{'configured':>12}{'fitted':>10}")
+    print(f"{'term':<20}{'configured':>12}{'fitted':>10}")
     for term in COMPONENTS:
-        print(f"{term:<18}{cfg.score.weights[term]:>12.4f}{weights[term]:>10.4f}"
-              + ("" if term in cfg.fit.free else "  (fixed)"))  # fmt: skip
+        note = "  (absent)" if term in absent else "" if term in free else "  (fixed)"
+        print(f"{term:<20}{cfg.score.weights[term]:>12.4f}{weights[term]:>10.4f}{note}")
     print(
         f"in sample, median over groups: spearman {before['spearman']:.3f} -> "
         f"{after['spearman']:.3f}, ndcg@{k} {before['ndcg']:.3f} -> {after['ndcg']:.3f}"

@@ -35,7 +35,8 @@ def fit_weights(
     """(weights of every term, R^2): NNLS of log1p(label) - fixed part on the free terms and an
     intercept (the intercept is dropped: the calibration absorbs any shift)."""
     y = np.log1p(rows[LABEL].to_numpy(np.float64))
-    x = np.column_stack([rows[f"component_{t}"].to_numpy(np.float64) for t in free])
+    # An absent term (null: no follower graph on that lake) adds 0 to the score.
+    x = np.column_stack([np.nan_to_num(rows[f"component_{t}"].to_numpy(np.float64)) for t in free])
     target = y - raw_of(rows, fixed)
     # NNLS has no free-signed intercept: centre both sides (an intercept absorbs the means).
     x_mean, t_mean = x.mean(axis=0), target.mean()
@@ -49,7 +50,8 @@ def fit_weights(
 
 def raw_of(rows: pd.DataFrame, weights: dict[str, float]) -> np.ndarray:
     """The raw score the weights give (without the calibration, which keeps its order)."""
-    return sum((w * rows[f"component_{t}"].to_numpy(np.float64) for t, w in weights.items()),
+    return sum((w * np.nan_to_num(rows[f"component_{t}"].to_numpy(np.float64))
+                for t, w in weights.items()),
                np.zeros(len(rows)))  # fmt: skip
 
 

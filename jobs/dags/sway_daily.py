@@ -3,7 +3,7 @@
 Drop this file into Airflow's dags folder (it imports nothing from Sway). Each task runs
 `spark-submit main.py <stage> --date <ds> ...` with the SparkSubmitOperator of the Apache Spark
 provider (apache-airflow-providers-apache-spark), in the order of `python -m jobs daily`:
-ingest -> aggregate -> prior -> edges -> propagate -> score -> publish. Every stage is idempotent
+ingest -> aggregate -> prior -> edges -> audience -> propagate -> score -> publish. Every stage is idempotent
 for its date, so a failed stage is retried alone and a cleared task reruns alone. docs/AIRFLOW.md
 has the variables, the date semantics, first run and backfills.
 
@@ -44,7 +44,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 DAG_ID = "sway_daily"
 # The order of `python -m jobs daily` (jobs/stages/__init__.py STAGES).
-STAGES = ("ingest", "aggregate", "prior", "edges", "propagate", "score", "publish")
+STAGES = ("ingest", "aggregate", "prior", "edges", "audience", "propagate", "score", "publish")
 # Stages that take --days (several days of raw events at once: first run, catching up).
 MULTI_DAY_STAGES = ("ingest", "aggregate")
 

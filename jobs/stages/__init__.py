@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from jobs.context import RunContext, StageReport
-from jobs.stages import aggregate, edges, ingest, prior, propagate, publish, score
+from jobs.stages import aggregate, audience, edges, ingest, prior, propagate, publish, score
 
 Stage = Callable[[RunContext], StageReport]
 
@@ -32,6 +32,12 @@ STAGES: dict[str, tuple[Stage, str]] = {
         "90-day window of daily aggregates (yesterday's window sums slid by a day) with decay, "
         "burst damping, per-pair diminishing returns, pod (mutual) discount, actor selectivity "
         "and reactor trust -> pair_window (the sums), edges (person graph), signals (per network)",
+    ),
+    "audience": (
+        audience.run,
+        "the follower graph (a person-level snapshot of follows, rebuilt when that table changes) "
+        "joined with the window's reactors: followers, real followers, reactors who follow "
+        "-> follower_graph, follower_counts, audience",
     ),
     "propagate": (
         propagate.run,

@@ -12,7 +12,7 @@ from jobs.context import RunContext, StageReport
 from transforms import explain, recency, scoring, topics
 from transforms.calibration import fit_knots
 from transforms.population import scorable_accounts
-from transforms.schemas import COMPONENTS, ENGAGERS, SCORES, TOPIC_SCORES
+from transforms.schemas import AUDIENCE, COMPONENTS, ENGAGERS, SCORES, TOPIC_SCORES
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,14 @@ def _partition(ctx: RunContext, name: str, version: int | None, date: dt.date) -
 
 
 # The tables the raw score reads (its versions pin one consistent snapshot).
-RAW_INPUTS = ("ranks", "prior", "signals", "accounts", "daily_targets")
+RAW_INPUTS = ("ranks", "prior", "signals", "accounts", "daily_targets", "audience")
+
+
+def _audience(ctx: RunContext, version: int | None, date: dt.date) -> DataFrame:
+    """The day's audience rows; none (every graph term absent) when the lake has no table."""
+    if version is None:
+        return ctx.spark.createDataFrame([], AUDIENCE.schema)
+    return _partition(ctx, "audience", version, date)
 
 
 def raw_for_date(
@@ -48,6 +55,7 @@ def raw_for_date(
         prior,
         accounts,
         days,
+        scoring.graph_terms(_audience(ctx, inputs["audience"], date)),
         ranks.count(),
         weights or cfg.score.weights,
         date,
