@@ -3,9 +3,9 @@
 Drop this file into Airflow's dags folder (it imports nothing from Sway). Each task runs
 `spark-submit main.py <stage> --date <ds> ...` with the SparkSubmitOperator of the Apache Spark
 provider (apache-airflow-providers-apache-spark), in the order of `python -m jobs daily`:
-ingest -> aggregate -> prior -> edges -> audience -> propagate -> score -> publish. Every stage is idempotent
-for its date, so a failed stage is retried alone and a cleared task reruns alone. docs/AIRFLOW.md
-has the variables, the date semantics, first run and backfills.
+ingest -> aggregate -> prior -> edges -> audience -> propagate -> score -> publish. Every stage is
+idempotent for its date, so a failed stage is retried alone and a cleared task reruns alone.
+docs/AIRFLOW.md has the variables, the date semantics, first run and backfills.
 
 The date: the DAG runs on a daily *data interval* timetable (UTC midnight to midnight) and passes
 `{{ ds }}`, the run's logical date. For scheduled and backfill runs that is the start of the data
