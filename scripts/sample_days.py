@@ -204,6 +204,13 @@ def day_events(world: World, seed: int, day: date, networks: dict[str, list[str]
     # An account id no network uses (slot 15), hence in no accounts row.
     stranger = world.person_id[rng.integers(0, len(world.person_id), n_bad)]
     actor_id[bad["unknown_actor"]] = stranger * ACCOUNT_SLOTS + ACCOUNT_SLOTS - 1
-    return Day(daynum * 10**10 + seq, net, action, actor_id, actor_null, target_id, content_id,
-               ~has_post, topic_set, ts,
-               {**{k: n_bad for k in BAD_KINDS}, "duplicates": n_dup})  # fmt: skip
+    # Bought followers never react, nor does anyone react to them: their rows go, last (the
+    # day's draws above do not move), with any bad copy or duplicate of them.
+    silent = np.zeros(len(world.account_id), bool)
+    silent[world.gaming.fake_acc] = True
+    keep = ~(silent[actor] | silent[target])
+    planted = {**{k: int(keep[bad[k]].sum()) for k in BAD_KINDS},
+               "duplicates": int(keep[fresh:].sum())}  # fmt: skip
+    return Day(daynum * 10**10 + seq[keep], net[keep], action[keep], actor_id[keep],
+               actor_null[keep], target_id[keep], content_id[keep], ~has_post[keep],
+               topic_set[keep], ts[keep], planted)  # fmt: skip

@@ -19,7 +19,7 @@ import numpy as np
 # Spray likers: scripts/sample_spray.py (a confounder, not gamers).
 # Organic viral people: scripts/sample_viral.py (ordinary people whose post takes off once).
 KINDS = ("normal", "pod", "bot", "bot_customer", "bought_followers", "burst_customer", "seller",
-         "spray", "viral")  # fmt: skip
+         "spray", "viral", "fake_follower")  # fmt: skip
 GAMER_KINDS = ("pod", "bot_customer", "bought_followers", "burst_customer")
 KIND = {name: code for code, name in enumerate(KINDS)}
 
@@ -28,7 +28,11 @@ POD_SHARE, POD_SIZE, POD_RATE = 0.012, (5, 20), 1.5  # reactions per ordered mem
 FARM_SHARE, FARM_SIZE = 0.0015, (10, 30)  # bot customers (one farm each), bots per farm
 BOT_PCT = 0.15  # bots are drawn from the least influential people (fake people, no audience)
 FARM_ACTIVE, BOT_EXTRA_REACTIONS = 0.5, 1.5  # a farm works half the days; 1 + Poisson per bot
-BOT_FOLLOWS, BOTS_PER_BOUGHT = (20, 100), 50  # follow-spam edges per bot inside the sampled graph
+BOT_FOLLOWS = (20, 100)  # follow-spam edges per bot inside the sampled graph
+# Bought followers: young accounts that never post nor react (drawn from the least influential
+# people, like bots): FAKE_SHARE of the people (at most FAKES_PER_NETWORK) on each network with a
+# buyer; each buyer is followed by up to FAKES_PER_BOUGHT of them.
+FAKE_SHARE, FAKES_PER_NETWORK, FAKES_PER_BOUGHT = 0.004, 40, 30
 BOUGHT_SHARE = 0.003
 BOUGHT_FOLLOWERS_MEDIAN = 60_000.0  # extra platform-wide followers_count, lognormal(sigma 1)
 BURST_SHARE, BURST_PERIOD, BURST_SIZE = 0.003, 7, (30, 100)  # one burst day per week, sellers
@@ -55,6 +59,7 @@ class Gaming:
     burst_size: np.ndarray
     seller_acc: np.ndarray  # seller accounts sorted by network; seller_ptr[net] .. [net + 1]
     seller_ptr: np.ndarray
+    fake_acc: np.ndarray  # bought-follower accounts: they follow buyers, never post nor react
     bought_acc: np.ndarray  # accounts with bought followers, and how many were bought
     bought_extra: np.ndarray
     follow_src: np.ndarray  # follow edges the scenarios add (follower, followee)
@@ -104,7 +109,7 @@ def plan_gaming(
     if not enabled:
         e = np.zeros(0, np.int64)
         return Gaming(kind, e, e, e, e, e, e, e, e, e, e, np.zeros(n_networks + 1, np.int64), e, e,
-                      e, e)  # fmt: skip
+                      e, e, e)  # fmt: skip
     free = np.ones(n, bool)
     idx = np.arange(n)
     ordinary = _Pools(rng, idx[(pct >= ORDINARY_PCT[0]) & (pct <= ORDINARY_PCT[1])], on)
@@ -167,7 +172,11 @@ def plan_gaming(
     seller_acc = seller_acc[np.argsort(account_net[seller_acc], kind="stable")]
     seller_ptr = np.searchsorted(account_net[seller_acc], np.arange(n_networks + 1))
 
-    follow_src, follow_dst = _gaming_follows(rng, account_net, bot_acc, bot_customer, bought_acc)
+    follow_src, follow_dst = _gaming_follows(rng, account_net, bot_acc, bot_customer)
+    # Last, so that the picks and draws above do not move.
+    fake_acc, fake_src, fake_dst = _bought_follows(rng, weakest, on, account_net, bought_acc, free)
+    follow_src = np.concatenate([follow_src, fake_src])
+    follow_dst = np.concatenate([follow_dst, fake_dst])
     pods_src, pods_dst = _cat(pod_src), _cat(pod_dst)
     return Gaming(
         kind=kind,
@@ -182,6 +191,7 @@ def plan_gaming(
         burst_size=burst_size,
         seller_acc=seller_acc,
         seller_ptr=seller_ptr,
+        fake_acc=fake_acc,
         bought_acc=bought_acc,
         bought_extra=bought_extra.astype(np.int64),
         follow_src=np.concatenate([pods_src, follow_src]),
@@ -194,10 +204,9 @@ def _gaming_follows(
     account_net: np.ndarray,
     bot_acc: np.ndarray,
     bot_customer: np.ndarray,
-    bought_acc: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Follow edges beside the pods': bots follow their customer and follow-spam random accounts
-    of their network; accounts with bought followers are followed by bots of their network."""
+    of their network."""
     by_net = [np.flatnonzero(account_net == net) for net in range(account_net.max() + 1)]
     spam = rng.integers(BOT_FOLLOWS[0], BOT_FOLLOWS[1] + 1, len(bot_acc))
     spam_src = np.repeat(bot_acc, spam)
@@ -205,14 +214,29 @@ def _gaming_follows(
         [rng.choice(by_net[account_net[b]], k) for b, k in zip(bot_acc, spam, strict=True)]
         or [np.zeros(0, np.int64)]
     )
-    bought_src, bought_dst = [], []
-    for acc in bought_acc:
-        pool = bot_acc[account_net[bot_acc] == account_net[acc]]
-        if len(pool):
-            bought_src.append(rng.choice(pool, min(len(pool), BOTS_PER_BOUGHT), replace=False))
-            bought_dst.append(np.full(len(bought_src[-1]), acc))
-    return (np.concatenate([bot_acc, spam_src, _cat(bought_src)]),
-            np.concatenate([bot_customer, spam_dst, _cat(bought_dst)]))  # fmt: skip
+    return np.concatenate([bot_acc, spam_src]), np.concatenate([bot_customer, spam_dst])
+
+
+def _bought_follows(
+    rng: np.random.Generator,
+    weakest: _Pools,
+    on: np.ndarray,
+    account_net: np.ndarray,
+    bought_acc: np.ndarray,
+    free: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(fake accounts, follow edges from them to the buyers): on each network with a buyer, some
+    of the weakest people become bought followers, and each buyer is followed by up to
+    FAKES_PER_BOUGHT of them."""
+    fakes, src, dst = [], [], []
+    for net in np.unique(account_net[bought_acc]):
+        want = min(FAKES_PER_NETWORK, max(1, round(FAKE_SHARE * len(free))))
+        pool = on[weakest.take(int(net), want, free), net]
+        fakes.append(pool)
+        for acc in bought_acc[account_net[bought_acc] == net]:
+            src.append(rng.choice(pool, min(len(pool), FAKES_PER_BOUGHT), replace=False))
+            dst.append(np.full(len(src[-1]), acc))
+    return _cat(fakes), _cat(src), _cat(dst)
 
 
 def gaming_day(

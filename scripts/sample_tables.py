@@ -82,13 +82,21 @@ def accounts_table(
     following[bot] = out_deg[bot] + rng.integers(2_000, 8_000, bot.sum())
     followers[bot] = in_deg[bot] + rng.integers(0, 30, bot.sum())
     followers[world.gaming.bought_acc] += world.gaming.bought_extra
-    created = (start - EPOCH).days * US_PER_DAY - (age_days * US_PER_DAY).astype(np.int64)
     names = list(networks)
     on = {net: world.account_net == names.index(net) if net in names else np.zeros(n, bool)
           for net in ("twitter", "linkedin")}  # fmt: skip
     listed = np.where(on["twitter"], rng.poisson(followers * 0.01 * rng.lognormal(0, 0.5, n)), 0)
     listed[bot] = 0  # nobody lists a bot (and bought followers list nobody)
     posts = rng.poisson(age_days * world.activity)  # activity is posts per day
+    # Bought followers: young, unverified, silent (no post), following a few hundred, followed by
+    # nobody outside the graph (fixed values after the draws: the other accounts' do not move).
+    fake = world.gaming.fake_acc
+    age_days[fake] = 2.0 + np.arange(len(fake)) % 27
+    verified[fake] = False
+    following[fake] = out_deg[fake] + 300
+    followers[fake] = in_deg[fake]
+    posts[fake] = 0
+    created = (start - EPOCH).days * US_PER_DAY - (age_days * US_PER_DAY).astype(np.int64)
     seniority = np.clip(np.round(1.5 + z + rng.normal(0, 0.8, n)), 0, 5).astype(np.int32)
     return pa.Table.from_arrays(
         [

@@ -298,7 +298,7 @@ def test_pods_react_to_each_other_heavily_and_reciprocally(
     members = kind_people(lake, "pod").len()
     assert 5 <= members <= 20
     # Every ordered pair of the pod, most days, both ways (tiny holds a single pod).
-    assert pairs.height == members * (members - 1)
+    assert pairs.height >= members * (members - 1)  # (and organic ones on their other networks)
     assert pairs["event_date"].median() >= SIZES["tiny"].days // 2
     received_from_pod = pod.height / reactions.filter(pl.col("target_kind") == "pod").height
     assert received_from_pod > 0.5  # most of what pod members get comes from the pod
