@@ -165,9 +165,11 @@ def build_world(
     viral = plan_viral(np.random.default_rng([seed, 9]), ordinary, normal, account_person,
                        account_net, len(networks))  # fmt: skip
     plan.kind[viral.people] = KIND["viral"]
-    # Bought followers are marked last (the pools above saw them as normal people): their
-    # reactions are dropped from every day (scripts/sample_days.py), so they never react.
-    plan.kind[np.unique(account_person[plan.fake_acc])] = KIND["fake_follower"]
+    # Bought followers are marked last (the pools above saw them as normal people), with every
+    # account of theirs: their reactions are dropped from every day (scripts/sample_days.py).
+    fake_people = np.unique(account_person[plan.fake_acc])
+    plan.kind[fake_people] = KIND["fake_follower"]
+    plan.fake_acc = np.flatnonzero(np.isin(account_person, fake_people))
     reactivity[plan.bot_acc] *= BOT_REACTIVITY
     # Influence sets the audience (reactors per day); posting more adds reactions per reactor.
     # A person's influence is their total reach: it is split over their accounts by network

@@ -18,7 +18,7 @@ from pyspark.sql.types import DoubleType, MapType
 from jobs.config import load_config
 from jobs.context import RunContext
 from jobs.main import main
-from jobs.runner import MULTI_DAY_STAGES, run_daily, run_stage
+from jobs.runner import MULTI_DAY_STAGES, run_stage
 from jobs.stages import STAGES
 from jobs.tables import Lake
 from scripts.bench_aggregate import main as bench_aggregate
@@ -26,27 +26,6 @@ from scripts.bench_window import main as bench_window
 from scripts.generate import generate
 
 pytestmark = pytest.mark.slow
-
-
-SEED = 11
-
-
-@pytest.fixture(scope="module")
-def daily_run(spark, tmp_path_factory):
-    """Generate `tiny`, run the daily job for its last two dates; returns (config, lake, dates).
-
-    The first date backfills every earlier day (7): with `window.backfill_chunk_days` 4, ingest
-    and aggregate run in two windows (4 and 3 days)."""
-    root = str(tmp_path_factory.mktemp("lake"))
-    summary = generate("tiny", root, seed=SEED)
-    last = dt.date.fromisoformat(str(summary["end_date"]))
-    config = load_config(["conf/local.yaml"], [f"lake.root={root}", "spark.shuffle_partitions=2"])
-    lake = Lake(spark, root, "auto")
-    run_daily(
-        RunContext(spark, config, lake, last - dt.timedelta(days=1), int(summary["days"]) - 1)
-    )
-    run_daily(RunContext(spark, config, lake, last, 1))
-    return config, lake, last
 
 
 def _scores(lake, date):
@@ -289,13 +268,13 @@ def test_cli_rejects_unknown_setting():
 
 # ---------------------------------------------------------------- backfill in windows
 @pytest.fixture(scope="module")
-def one_job(spark, tmp_path_factory, daily_run):
+def one_job(spark, tmp_path_factory, daily_run, tiny_seed):
     """The same `tiny` lake with the first date's backfill as one job per stage over all 7 days
     (what `daily` did before windows); returns its lake. Same config object as daily_run (the
     config hash holds lake.root): same run ids."""
     config, _, last = daily_run
     root = str(tmp_path_factory.mktemp("one-job"))
-    summary = generate("tiny", root, seed=SEED)
+    summary = generate("tiny", root, seed=tiny_seed)
     lake = Lake(spark, root, "auto")
     ctx = RunContext(spark, config, lake, last - dt.timedelta(days=1), int(summary["days"]) - 1)
     assert ctx.days > config.window.backfill_chunk_days
