@@ -269,8 +269,13 @@ COMPONENTS = TableSpec(
     ),
     ("score_date",),
     added=(
-        "recent_fast", "recent_mid", "recent_slow", "active_days", "reach",
-        "audience_engagement", "audience_quality",
+        "recent_fast",
+        "recent_mid",
+        "recent_slow",
+        "active_days",
+        "reach",
+        "audience_engagement",
+        "audience_quality",
     ),  # fmt: skip
 )
 # The people whose reactions pass a person the most propagated influence (top N per person).
