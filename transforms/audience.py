@@ -1,5 +1,5 @@
 """The follower graph: who follows whom between people, which followers look real, and which of
-a person's reactors follow them (docs/SCORING.md §5).
+a person's reactors follow them (docs/SCORING.md §10).
 
 Built for a graph of ~100B edges: the person-level snapshot is rebuilt only when `follows`
 changes, laid out by followee bucket, and a day's reactor pairs, hashed to the same buckets, are

@@ -1,4 +1,4 @@
-"""audience: the follower graph joined with the window's reactors (docs/SCORING.md §5).
+"""audience: the follower graph joined with the window's reactors (docs/SCORING.md §10).
 
 The person-level snapshot (follower_graph, follower_counts) is rebuilt only when the `follows`
 table's Delta version differs from the one follower_counts was built from (its partition value:
