@@ -19,7 +19,7 @@ from jobs.backtest.metrics import ndcg_at_k
 from jobs.backtest.run import date_figures, score_dates, summarize
 from jobs.main import main
 from jobs.tables import Lake
-from transforms.scoring import COMPONENTS
+from transforms.scoring import COMPONENTS, GRAPH_COMPONENTS
 
 DIGG = Path(__file__).resolve().parent / "data" / "digg_reply_sample.txt"
 DATES = (dt.date(2008, 11, 5), dt.date(2008, 11, 8))
@@ -81,7 +81,9 @@ def test_every_predictor_is_judged_and_summarized(digg_backtest):
     _, figures, out = digg_backtest
     names = set(figures["dates"][0]["figures"])
     assert {"score", "reactors", "reactions", "pagerank"} <= names
-    assert {f"component_{c}" for c in COMPONENTS} <= names
+    present = [c for c in COMPONENTS if c not in GRAPH_COMPONENTS]  # Digg has no follows
+    assert {f"component_{c}" for c in present} <= names
+    assert not {f"component_{c}" for c in GRAPH_COMPONENTS} & names  # absent: not judged
     assert "followers" not in names  # imported people have no follower counts: absent, not 0
     scores = [d["figures"]["score"]["spearman"] for d in figures["dates"]]
     assert figures["median"]["score"]["spearman"] == pytest.approx(float(np.median(scores)))
@@ -167,7 +169,8 @@ def test_fit_command_on_the_real_sample(digg_backtest, tmp_path, capsys):
     rows = pd.read_parquet(saved)
     assert sorted(rows["score_date"].unique()) == [str(d) for d in DATES]
     assert {"future_reactors", "reactors", *[f"component_{c}" for c in COMPONENTS]} <= set(rows)
-    assert "offline                 0.2000    0.2000  (fixed)" in first
+    assert f"{'offline':<20}{0.2:>12.4f}{0.2:>10.4f}  (fixed)" in first
+    assert f"{'reach':<20}{0.0:>12.4f}{0.0:>10.4f}  (absent)" in first  # Digg has no follows
     assert main([*args, "--rows", str(saved)]) == 0
     pooled = capsys.readouterr().out
     weights = [line for line in first.splitlines() if line.startswith("influence ")]

@@ -13,6 +13,8 @@ import datetime as dt
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from transforms.scoring import GRAPH_COMPONENTS
+
 ID = "person_id"
 
 
@@ -84,12 +86,14 @@ def person_frame(
 ) -> DataFrame:
     """One row per person who drew reactions in the window: every predictor and the label.
     Missing numbers are 0 (not scored, no rank, no future reactor), except `followers`, which
-    stays null where the platforms gave no count."""
+    stays null where the platforms gave no count, and the follower graph's terms, null (absent)
+    where the lake has no graph."""
     frame = (
         received.join(scored, on=ID, how="left")
         .join(followers, on=ID, how="left")
         .join(pagerank.select(F.col(ID), F.col("rank").alias("pagerank")), on=ID, how="left")
         .join(label, on=ID, how="left")
     )
-    filled = [c for c in frame.columns if c not in (ID, "followers")]
+    absent = ("followers", *[f"component_{c}" for c in GRAPH_COMPONENTS])
+    filled = [c for c in frame.columns if c != ID and c not in absent]
     return frame.fillna(0.0, subset=filled)
