@@ -4,6 +4,7 @@ the graph's terms absent (not 0) on a lake without follows."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -13,7 +14,10 @@ from pyspark.sql import functions as F
 
 from jobs.context import RunContext
 from jobs.runner import run_stage
+from jobs.stages import STAGES
 from jobs.tables import Lake
+from scripts.bench_audience import graph_is_shuffled, join_plan
+from scripts.bench_audience import main as bench_main
 from transforms import audience
 from transforms.scoring import GRAPH_COMPONENTS
 
@@ -64,30 +68,36 @@ def test_bought_followers_are_found_out(daily_run):
     assert bought < share[share.kind == "normal"].real.median()  # (tiny: one fake per network)
 
 
-def _ancestors(plan: str, needle: str) -> list[str]:
-    """The plan lines from the first line naming `needle` up to the root, by indentation."""
-    lines = plan.splitlines()
-    at = next(i for i, line in enumerate(lines) if needle in line)
-    depth = len(lines[at]) - len(lines[at].lstrip(" :+-"))
-    chain = [lines[at]]
-    for line in reversed(lines[:at]):
-        indent = len(line) - len(line.lstrip(" :+-"))
-        if indent < depth:
-            chain.append(line)
-            depth = indent
-    return chain
-
-
-def test_the_join_broadcasts_the_reactors_and_never_shuffles_the_graph(daily_run):
+def test_the_join_broadcasts_the_reactors_and_never_shuffles_the_graph(daily_run, spark):
     config, lake, last = daily_run
+    plan = join_plan(lake, last, config.audience.buckets)
+    assert "BroadcastHashJoin" in plan and not graph_is_shuffled(plan)
+    # The check itself: a plain shuffle join of the same tables is caught.
     window = lake.read("pair_window").where(F.col("score_date") == F.lit(last))
-    pairs = audience.reactor_pairs(window, config.audience.buckets)
-    joined = audience.following_reactors(pairs, lake.read("follower_graph"))
-    plan = joined._jdf.queryExecution().executedPlan().toString()
-    chain = _ancestors(plan, "follower_graph")
-    join = next(i for i, line in enumerate(chain) if "BroadcastHashJoin" in line)
-    assert not any("Exchange" in line for line in chain[:join])  # scan -> join: no shuffle
-    assert any("Exchange hashpartitioning" in line for line in chain[join:])  # the small count
+    pairs = audience.reactor_pairs(window, config.audience.buckets).select(
+        F.col("target").alias("followee_person_id"), F.col("reactor").alias("follower_person_id")
+    )
+    spark.conf.set("spark.sql.autoBroadcastJoinThreshold", "-1")
+    try:
+        shuffled = lake.read("follower_graph").join(
+            pairs, on=["followee_person_id", "follower_person_id"], how="inner"
+        )
+        assert graph_is_shuffled(shuffled._jdf.queryExecution().executedPlan().toString())
+    finally:
+        spark.conf.unset("spark.sql.autoBroadcastJoinThreshold")
+
+
+def test_bench_audience_reads_one_run_of_the_daily_job(daily_run, spark, tmp_path):
+    config, lake, last = daily_run
+    out = tmp_path / "bench.json"
+    args = ["--lake", lake.root, "--date", str(last), "--json", str(out),
+            "--set", "spark.shuffle_partitions=2"]  # fmt: skip
+    result = bench_main(args, spark=spark)
+    assert set(result["seconds"]) == set(STAGES)
+    assert result["total_seconds"] == pytest.approx(sum(result["seconds"].values()), abs=0.5)
+    assert 0 < result["audience_share"] < 1
+    assert result["snapshot_rebuilt"] == 0 and result["graph_shuffled"] is False
+    assert json.loads(out.read_text())["plan"] == result["plan"]
 
 
 def test_the_snapshot_is_rebuilt_only_when_follows_change(daily_run, spark, tmp_path):
