@@ -203,7 +203,13 @@ def print_explanation(ctx: RunContext, person_id: int) -> None:
               f"/ {row['change_signal']}")  # fmt: skip
     print("  networks: " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(row["networks"].items())))
     print("  raw-score components: "
-          + ", ".join(f"{k} {v:+.3f}" for k, v in found["components"].items()))  # fmt: skip
+          + ", ".join(f"{k} {'absent' if v is None else f'{v:+.3f}'}"
+                      for k, v in found["components"].items()))  # fmt: skip
+    if found["audience"]:
+        a = found["audience"]
+        print(f"  audience: {a['followers']} followers, {a['real_followers']} look real; "
+              f"{a['reactors']} reactors, {a['reach']} of them not followers "
+              f"({100 * a['reach_share']:.0f}%)")  # fmt: skip
     print("  top engagers (share of propagated influence received):")
     for e in found["engagers"]:
         score = "-" if e["score"] is None else f"{e['score']:.2f}"

@@ -39,9 +39,25 @@ def influencers(
     )
 
 
+def _audience(lake: Lake, person_id: int, date: dt.date) -> dict[str, Any] | None:
+    """The person's follower-graph counts on `date`, with reach (reactors who do not follow) as
+    a count and a share of the reactors; None where the lake has no follower graph."""
+    if not lake.exists("audience"):
+        return None
+    found = _day(lake, "audience", date).where(F.col("person_id") == F.lit(person_id)).collect()
+    if not found:
+        return None
+    row = found[0].asDict()
+    reach = row["reactors"] - row["follower_reactors"]
+    share = reach / row["reactors"] if row["reactors"] else 0.0
+    keep = ("followers", "real_followers", "reactors", "follower_reactors")
+    return {**{k: row[k] for k in keep}, "reach": reach, "reach_share": share}
+
+
 def explain_person(lake: Lake, person_id: int, date: dt.date) -> dict[str, Any]:
-    """Everything behind one person's score on `date`: the scores row, the raw-score components,
-    the top engagers (with their own scores) and the topic scores. Empty dict if not scored."""
+    """Everything behind one person's score on `date`: the scores row, the raw-score components
+    (None: absent), the follower-graph counts (None without a graph), the top engagers (with
+    their own scores) and the topic scores. Empty dict if not scored."""
     row = _day(lake, "scores", date).where(F.col("person_id") == F.lit(person_id)).collect()
     if not row:
         return {}
@@ -69,6 +85,7 @@ def explain_person(lake: Lake, person_id: int, date: dt.date) -> dict[str, Any]:
     )
     parts = components[0].asDict() if components else {}
     return {
+        "audience": _audience(lake, person_id, date),
         "score": row[0].asDict(),
         "components": {k: v for k, v in parts.items() if k not in ("score_date", "person_id")},
         "engagers": [

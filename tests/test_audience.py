@@ -12,7 +12,9 @@ import pandas as pd
 import pytest
 from pyspark.sql import functions as F
 
+from jobs.commands import print_explanation
 from jobs.context import RunContext
+from jobs.queries import explain_person
 from jobs.runner import run_stage
 from jobs.stages import STAGES
 from jobs.tables import Lake
@@ -123,7 +125,7 @@ def test_the_snapshot_is_rebuilt_only_when_follows_change(daily_run, spark, tmp_
     assert rows(copy).equals(rows(lake))
 
 
-def test_without_follows_the_graph_terms_are_absent(daily_run, spark, tmp_path):
+def test_without_follows_the_graph_terms_are_absent(daily_run, spark, tmp_path, capsys):
     config, lake, last = daily_run
     root = tmp_path / "lake"
     shutil.copytree(lake.root, root)
@@ -137,3 +139,7 @@ def test_without_follows_the_graph_terms_are_absent(daily_run, spark, tmp_path):
     assert components[list(GRAPH_COMPONENTS)].isna().all().all()
     staged = copy.read("scores_staged").where(F.col("score_date") == F.lit(last))
     assert staged.where(F.col("score") > 0).count() > 0  # the score works without them
+    explained = explain_person(copy, int(components.person_id.iloc[0]), last)
+    assert explained["audience"] is None and explained["components"]["reach"] is None
+    print_explanation(ctx, int(components.person_id.iloc[0]))
+    assert "reach absent" in capsys.readouterr().out

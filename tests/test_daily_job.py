@@ -134,12 +134,15 @@ def test_influencer_search_and_explanation(daily_run, capsys):
     explained = explain_person(lake, best, last)
     assert explained["score"]["score"] == found[0].score and explained["engagers"]
     assert explained["topics"][topic] == found[0].topic_score
+    seen = explained["audience"]  # the follower graph's counts: reach as a count and a share
+    assert seen["reach"] == seen["reactors"] - seen["follower_reactors"]
+    assert seen["reach_share"] == pytest.approx(seen["reach"] / seen["reactors"])
     common = ["--date", str(last), "--conf", "conf/local.yaml", "--set"]
     common += [f"lake.root={config.lake.root}"]
     assert main(["influencers", "--topic", topic, "--limit", "3", *common]) == 0
     assert main(["explain", "--person", str(best), *common]) == 0
     printed = capsys.readouterr().out
-    assert str(best) in printed and "top engagers" in printed
+    assert str(best) in printed and "top engagers" in printed and "not followers" in printed
 
 
 def test_bad_input_is_quarantined_with_a_reason(daily_run):
