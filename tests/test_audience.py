@@ -45,7 +45,8 @@ def test_audience_counts_match_a_pandas_oracle(daily_run):
     window = window[(window.src != window.dst) & (window.dst >= 0)]
     reactors = window.groupby("dst").src.apply(set).to_dict()
     got = _day(lake, "audience", last).set_index("person_id")
-    assert set(got.index) == set(followers) | set(reactors)
+    scorable = set(_day(lake, "prior", last).person_id)
+    assert set(got.index) == (set(followers) | set(reactors)) & scorable
     for pid, row in got.iterrows():
         mine, drawn = followers.get(pid, set()), reactors.get(pid, set())
         assert (row.followers, row.reactors) == (len(mine), len(drawn))

@@ -23,7 +23,7 @@ log = logging.getLogger("sway.audience")
 
 def run(ctx: RunContext) -> StageReport:
     lake, cfg, date = ctx.lake, ctx.config, ctx.score_date
-    inputs = ctx.versions("follows", "accounts", "pair_window", "follower_counts")
+    inputs = ctx.versions("follows", "accounts", "pair_window", "follower_counts", "prior")
     counts: dict[str, int] = {"snapshot_rebuilt": 0}
     if not has_graph(ctx, inputs["follows"]):
         # An empty partition for the date: the score reads every graph term as absent.
@@ -47,7 +47,11 @@ def run(ctx: RunContext) -> StageReport:
         counts["bucket_groups"] = groups
         parts = following_by_groups(ctx, pairs, groups)
         following = functools.reduce(DataFrame.unionByName, parts)
-        rows = audience.audience_rows(lake.read("follower_counts"), pairs, following, date)
+        # Only the people who may be scored today get a row (the prior's people of the date).
+        scorable = lake.read("prior", inputs["prior"]).where(F.col("score_date") == F.lit(date))
+        rows = audience.audience_rows(lake.read("follower_counts"), pairs, following, date).join(
+            scorable.select(F.col("person_id")), on="person_id", how="left_semi"
+        )
         outputs["audience"] = lake.replace_partitions("audience", rows, {"score_date": [date]})
     finally:
         pairs.unpersist()
