@@ -16,14 +16,9 @@ from pathlib import Path
 import pytest
 from pyspark.sql import functions as F
 
-from jobs.config import load_config
-from jobs.context import RunContext
 from jobs.main import main
 from jobs.report import default_out, load_quality, local_root
 from jobs.report_data import distribution, quantile, score_histogram, target_density
-from jobs.runner import run_daily
-from jobs.tables import Lake
-from scripts.generate import generate
 
 REPO = Path(__file__).resolve().parent.parent
 SECTIONS = ("run", "manifest", "counts", "distribution", "top", "movers", "networks", "topics",
@@ -71,18 +66,10 @@ def test_paths_and_quality_lookup(tmp_path):
 
 # ---------------------------------------------------------------- end to end (slow)
 @pytest.fixture(scope="module")
-def lake_run(spark, tmp_path_factory):
-    """`tiny`, daily job for its last two dates; returns (root, last date, lake)."""
-    root = str(tmp_path_factory.mktemp("report-lake"))
-    summary = generate("tiny", root, seed=5)
-    last = dt.date.fromisoformat(str(summary["end_date"]))
-    config = load_config(["conf/local.yaml"], [f"lake.root={root}", "spark.shuffle_partitions=2"])
-    lake = Lake(spark, root, "auto")
-    run_daily(
-        RunContext(spark, config, lake, last - dt.timedelta(days=1), int(summary["days"]) - 1)
-    )
-    run_daily(RunContext(spark, config, lake, last, 1))
-    return root, last, lake
+def lake_run(daily_run):
+    """The shared `tiny` lake the daily job ran on; returns (root, last date, lake)."""
+    config, lake, last = daily_run
+    return config.lake.root, last, lake
 
 
 # The keys scripts/evaluate.py writes (a subset, made-up figures): what the quality section reads.
