@@ -59,7 +59,7 @@ class Gaming:
     burst_size: np.ndarray
     seller_acc: np.ndarray  # seller accounts sorted by network; seller_ptr[net] .. [net + 1]
     seller_ptr: np.ndarray
-    fake_acc: np.ndarray  # every account of the bought followers: never post, react nor draw
+    fake_acc: np.ndarray  # bought followers' accounts (build_world widens it to all of theirs)
     bought_acc: np.ndarray  # accounts with bought followers, and how many were bought
     bought_extra: np.ndarray
     follow_src: np.ndarray  # follow edges the scenarios add (follower, followee)

@@ -56,16 +56,15 @@ def graph_terms(audience_rows: DataFrame) -> DataFrame:
     the people the audience table knows (an empty frame: nobody, so every term is absent)."""
     followers = F.col("followers").cast("double")
     known = F.col("followers") > F.lit(0)
+    real_share = F.when(known, F.col("real_followers") / followers)  # null: no followers known
     return audience_rows.select(
         F.col("person_id"),
         F.log1p((F.col("reactors") - F.col("follower_reactors")).cast("double")).alias("reach"),
         F.when(known, F.col("follower_reactors") / followers)
         .otherwise(F.lit(0.0))
         .alias("audience_engagement"),
-        F.when(known, F.col("real_followers") / followers)
-        .otherwise(F.lit(0.0))
-        .alias("audience_quality"),
-        F.when(known, F.col("real_followers") / followers).alias("quality_factor"),
+        F.coalesce(real_share, F.lit(0.0)).alias("audience_quality"),
+        real_share.alias("quality_factor"),
     )
 
 
