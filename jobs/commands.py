@@ -12,17 +12,19 @@ from pyspark.sql import functions as F
 
 from jobs.config import CONF_DIR, SwayConfig
 from jobs.context import RunContext
+from jobs.lake import Lake, LakeBusyError
 from jobs.runner import StageFailedError, run_daily, run_stages
-from jobs.session import JavaMissingError, build_session
-from jobs.tables import Lake
+from jobs.session import JavaMissingError, SparkStartError, build_session
 from transforms.calibration import target_mean, target_score
 
 log = logging.getLogger("sway")
 
+BUSY = 75  # exit code: another run is writing the lake; try again later (EX_TEMPFAIL)
+
 
 def open_context(config: SwayConfig, date, days: int = 1) -> RunContext:
     spark = build_session(config)
-    return RunContext(spark, config, Lake(spark, config.lake.root, config.lake.engine), date, days)
+    return RunContext(spark, config, Lake(spark, config.lake.root), date, days)
 
 
 def dispatch(args: argparse.Namespace, config: SwayConfig) -> int:
@@ -31,9 +33,17 @@ def dispatch(args: argparse.Namespace, config: SwayConfig) -> int:
     date = dt.datetime.now(dt.UTC).date() if undated else getattr(args, "last", None) or args.date
     try:
         ctx = open_context(config, date, getattr(args, "days", 1))
-    except JavaMissingError as error:
-        print(error)
+    except (JavaMissingError, SparkStartError) as error:
+        print(f"error: {error}")
         return 3
+    try:
+        return run_command(ctx, args)
+    except LakeBusyError as error:
+        print(f"error: {error}")
+        return BUSY
+
+
+def run_command(ctx: RunContext, args: argparse.Namespace) -> int:
     if args.command == "import":
         return import_file(ctx, args)
     if args.command == "erase":

@@ -29,7 +29,7 @@ from jobs.model_config import (
     PriorConfig,
     PropagationConfig,
     ScoreConfig,
-    one_of,
+    non_negative,
     positive,
 )
 from jobs.typed_tree import NOT_IN_TREE, ConfigError, build
@@ -70,16 +70,26 @@ BASE_CONF = CONF_DIR / "base.yaml"
 @dataclass(frozen=True)
 class LakeConfig:
     root: str
-    engine: str
+    # The writer lease (jobs/lake/lease.py): a claim lapses this long after its last renewal.
+    lease_minutes: float
+    # How long a writing command waits for a lake another run is writing before it fails.
+    busy_wait_seconds: float
+    erase_busy_wait_seconds: float
 
     def __post_init__(self) -> None:
-        one_of("lake.engine", self.engine, ("auto", "native", "bridge"))
+        positive("lake.lease_minutes", self.lease_minutes)
+        non_negative("lake.busy_wait_seconds", self.busy_wait_seconds)
+        non_negative("lake.erase_busy_wait_seconds", self.erase_busy_wait_seconds)
 
 
 @dataclass(frozen=True)
 class SparkConfig:
     master: str | None
+    # sc://host:port: run over Spark Connect (the server has Delta and its checkpoint folder).
+    remote: str | None
     app_name: str
+    # Maven coordinates Spark resolves (and caches) at session start: the Delta Lake JARs.
+    packages: list[str]
     shuffle_partitions: int
     checkpoint_dir: str | None
     log_level: str

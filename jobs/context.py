@@ -13,7 +13,7 @@ from typing import Any
 from pyspark.sql import SparkSession
 
 from jobs.config import SwayConfig
-from jobs.tables import Lake
+from jobs.lake import Lake
 
 
 @functools.cache
@@ -76,6 +76,15 @@ class RunContext:
 
     def dates(self) -> list[dt.date]:
         return [self.score_date - dt.timedelta(days=k) for k in range(self.days - 1, -1, -1)]
+
+    def writing(self, command: str, wait: float | None = None) -> Any:
+        """Hold the lake's writer lease for a block (jobs/lake/lease.py); `wait`: seconds to
+        wait for a busy lake (default `lake.busy_wait_seconds`)."""
+        from jobs.lake.lease import holding_lease
+
+        cfg = self.config.lake
+        wait = cfg.busy_wait_seconds if wait is None else wait
+        return holding_lease(self.lake, command, self.as_of, cfg.lease_minutes, wait)
 
     def versions(self, *names: str) -> dict[str, int | None]:
         return {name: self.lake.version(name) for name in names}

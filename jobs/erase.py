@@ -18,8 +18,10 @@ how to finish an erasure that failed halfway. Scores of *other* people computed 
 erasure (to which the person's reactions contributed) are not recomputed: the next daily run
 computes them without the person (docs/ERASURE.md).
 
-Do not run it while another job writes the lake: a retention-0 vacuum deletes files a concurrent
-writer has moved into place but not yet committed, and files a concurrent reader's snapshot needs.
+It holds the lake's writer lease (jobs/lake/lease.py) throughout: started while a daily run
+writes, it waits for that run to finish (`lake.erase_busy_wait_seconds`, then fails with one line)
+and erases from what the run wrote, so that no interleaving brings the person back. Readers of
+older snapshots (notebooks) may fail once the vacuum deleted their files.
 """
 
 from __future__ import annotations
@@ -31,12 +33,14 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from jobs import manifest
 from jobs.context import RunContext, StageReport
-from jobs.tables import Lake, isin
-from transforms.erasure import check_covered, erase_condition, names_people
+from jobs.lake import Lake, isin
+from jobs.lake.lease import remove_dead_checkpoints
+from transforms.erasure import check_covered, erase_condition, ids_source, names_people
 from transforms.schemas import TABLES
 
 log = logging.getLogger("sway")
@@ -108,8 +112,13 @@ def erase_people(
     erasure is not complete until a vacuum ran). Raises ErasureError (after a `failed` manifest
     row) when a step fails; rerun it."""
     ids = _person_ids(person_ids)
-    lake = ctx.lake
     check_covered(TABLES.values())  # before anything is changed
+    with ctx.writing(STAGE, wait=ctx.config.lake.erase_busy_wait_seconds):
+        return _erase(ctx, ids, vacuum)
+
+
+def _erase(ctx: RunContext, ids: list[int], vacuum: bool) -> ErasureReport:
+    lake = ctx.lake
     started = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
     tables = erasure_tables()
@@ -117,40 +126,28 @@ def erase_people(
     stage = StageReport(inputs=ctx.versions(*tables))
     step = "accounts lookup"
     try:
-        account_ids: list[int] = []
-        networks: list[str] = []
-        if lake.exists("accounts"):
-            found = (
-                lake.read("accounts")
-                .where(isin("person_id", ids))
-                .select("account_id", "network")
-                .distinct()
-                .collect()
-            )
-            account_ids = sorted({r["account_id"] for r in found if r["account_id"] is not None})
-            networks = sorted({r["network"] for r in found if r["network"] is not None})
+        account_ids, networks = _accounts_of(lake, ids)
         report.accounts = len(account_ids)
+        source = ids_source(ctx.spark, ids, account_ids).cache()
         for name in tables:
             step = f"delete from {name}"
-            condition = erase_condition(TABLES[name], ids, account_ids, networks)
-            if condition is None or not lake.exists(name):
-                continue
-            # Counted on the version the delete starts from; a rerun finds 0 and commits nothing.
-            matched = lake.read(name).where(F.coalesce(condition, F.lit(False))).count()
-            if matched:
-                version = lake.delete_rows(name, condition)
-                if version is not None:
-                    report.versions[name] = version
-            report.rows[name] = matched  # once committed: a failed row counts what was removed
-            log.info("erase: %s: %d rows removed", name, matched)
+            matched, version = _delete_from(lake, name, source, networks)
+            if version is not None:
+                report.versions[name] = version
+            if matched is not None:
+                report.rows[name] = matched  # once committed: a failed row counts what was removed
+                log.info("erase: %s: %d rows removed", name, matched)
         if vacuum:
             # Every table in scope, changed now or not: a rerun after a crash between the deletes
             # and here must still remove the old files.
             for name in tables:
                 step = f"vacuum {name}"
-                deleted = lake.vacuum(name)
+                deleted = lake.vacuum(name, 0.0)
                 if deleted is not None:
                     report.files_deleted[name] = deleted
+            # Propagation checkpoints of earlier (killed) runs hold ranks by person id.
+            step = "checkpoints"
+            report.files_deleted["_checkpoints"] = remove_dead_checkpoints(lake)
     except Exception as error:
         # The message names the step and the error type only: Spark's own messages can quote
         # the predicate, and the manifest must not keep the ids.
@@ -181,6 +178,36 @@ def erase_people(
             ", ".join(report.other_files[:20]),
         )
     return report
+
+
+def _accounts_of(lake: Lake, ids: list[int]) -> tuple[list[int], list[str]]:
+    """The people's account ids and those accounts' networks, from `accounts`."""
+    if not lake.exists("accounts"):
+        return [], []
+    found = (
+        lake.read("accounts")
+        .where(isin("person_id", ids))
+        .select("account_id", "network")
+        .distinct()
+        .collect()
+    )
+    accounts = sorted({r["account_id"] for r in found if r["account_id"] is not None})
+    return accounts, sorted({r["network"] for r in found if r["network"] is not None})
+
+
+def _delete_from(
+    lake: Lake, name: str, source: DataFrame, networks: list[str]
+) -> tuple[int | None, int | None]:
+    """Delete a table's rows naming the people: (rows matched, the deleting commit); (None,
+    None) when the table is absent or cannot name anyone."""
+    condition = erase_condition(TABLES[name], networks)
+    if condition is None or not lake.exists(name):
+        return None, None
+    # Counted on the version the delete starts from; a rerun finds 0 and commits nothing.
+    rows = lake.read(name).alias("t").crossJoin(source.alias("s"))
+    matched = rows.where(F.expr(condition)).count()
+    version = lake.delete_matching(name, source, condition) if matched else None
+    return matched, version
 
 
 def _counts(report: ErasureReport) -> dict[str, int]:

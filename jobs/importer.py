@@ -54,7 +54,8 @@ def run_import(ctx: RunContext, request: ImportRequest) -> StageReport:
     clock = time.perf_counter()
     log.info("import format=%s path=%s run_id=%s: started", request.fmt, request.path, ctx.run_id)
     try:
-        report = _import(ctx, request)
+        with ctx.writing("import"):
+            report = _import(ctx, request)
     except Exception as error:
         manifest.record(
             ctx, "import", "failed", None, started, dt.datetime.now(dt.UTC), repr(error)[:2000]

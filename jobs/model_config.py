@@ -19,6 +19,11 @@ def positive(key: str, value: float) -> None:
         raise ConfigError(f"{key} must be > 0, got {value}")
 
 
+def non_negative(key: str, value: float) -> None:
+    if value < 0:
+        raise ConfigError(f"{key} must be >= 0, got {value}")
+
+
 @dataclass(frozen=True)
 class EdgesConfig:
     pair_unit: float

@@ -14,7 +14,7 @@ from typing import Any
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from jobs.tables import Lake
+from jobs.lake import Lake
 
 
 def _day(lake: Lake, table: str, date: dt.date) -> DataFrame:

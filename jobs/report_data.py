@@ -16,7 +16,7 @@ from typing import Any
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from jobs.tables import Lake
+from jobs.lake import Lake
 from transforms.calibration import target_mean, target_score
 
 TOLERANCE = 2.0  # the calibration targets: mean, p95 and p99 within +-2 points

@@ -35,6 +35,8 @@ def run_stage(ctx: RunContext, name: str) -> StageReport:
         if done is not None:
             log.info("stage=%s date=%s: done earlier in this run, skipped", name, ctx.score_date)
             return done
+    if ctx.lake.lease is not None:
+        ctx.lake.lease.renew()
     started = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
     days = f" days={ctx.days}" if ctx.days > 1 else ""
@@ -141,13 +143,16 @@ def _added_up(reports: list[StageReport]) -> StageReport:
 
 
 def run_stages(ctx: RunContext, names: Iterable[str]) -> dict[str, StageReport]:
-    """The stages `names` in the given order; runs of multi-day stages go window by window."""
+    """The stages `names` in the given order, holding the lake's writer lease; runs of multi-day
+    stages go window by window."""
+    names = list(names)
     reports: dict[str, StageReport] = {}
-    for multi_day, group in itertools.groupby(names, key=lambda name: name in MULTI_DAY_STAGES):
-        if multi_day:
-            reports.update(run_multi_day(ctx, list(group)))
-        else:
-            reports.update({name: run_stage(ctx, name) for name in group})
+    with ctx.writing(names[0] if len(names) == 1 else "daily"):
+        for multi_day, group in itertools.groupby(names, key=lambda n: n in MULTI_DAY_STAGES):
+            if multi_day:
+                reports.update(run_multi_day(ctx, list(group)))
+            else:
+                reports.update({name: run_stage(ctx, name) for name in group})
     return reports
 
 

@@ -1,4 +1,4 @@
-"""The SparkSession: built from the config, never at import time."""
+"""The SparkSession: built from the config, never at import time, classic or over Spark Connect."""
 
 from __future__ import annotations
 
@@ -7,18 +7,33 @@ import os
 import shutil
 import sys
 
+from pyspark.errors import PySparkRuntimeError
 from pyspark.sql import SparkSession
 
 from jobs.config import SwayConfig
 
 log = logging.getLogger(__name__)
 
-DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
-DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
+DELTA_SETTINGS = {
+    "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
+    "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+}
+# Session settings a Spark Connect client may set (runtime SQL settings; the rest is the server's).
+SQL_SETTINGS = {
+    "spark.sql.session.timeZone": "UTC",
+    # Delta readers everywhere understand microsecond timestamps; INT96 is legacy.
+    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+    "spark.sql.sources.partitionOverwriteMode": "static",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+}
 
 
 class JavaMissingError(RuntimeError):
     """Spark needs a Java runtime and none was found."""
+
+
+class SparkStartError(RuntimeError):
+    """The Spark driver did not start (most often: the Delta JARs could not be resolved)."""
 
 
 def require_java() -> None:
@@ -35,41 +50,53 @@ def require_java() -> None:
     )
 
 
+def classic_settings(config: SwayConfig) -> dict[str, str]:
+    """Every setting of a classic session: Delta, the JARs to resolve, SQL settings, overrides."""
+    settings = dict(DELTA_SETTINGS)
+    if config.spark.packages:
+        settings["spark.jars.packages"] = ",".join(config.spark.packages)
+    settings.update(SQL_SETTINGS)
+    settings["spark.sql.shuffle.partitions"] = str(config.spark.shuffle_partitions)
+    # The propagation checkpoints every few iterations; delete the files once unreferenced.
+    settings["spark.cleaner.referenceTracking.cleanCheckpoints"] = "true"
+    settings["spark.checkpoint.dir"] = config.checkpoint_dir
+    settings.update(config.spark.conf)
+    return settings
+
+
 def build_session(config: SwayConfig) -> SparkSession:
-    """Get or create the session for a run; spark-submit settings take precedence over master."""
+    """Get or create the session for a run: over Spark Connect when `spark.remote` is set (the
+    server brings Delta and the checkpoint folder), else a classic session; spark-submit
+    settings take precedence over master."""
+    if config.spark.remote:
+        return remote_session(config)
     require_java()
     # Python workers must run the same interpreter as the driver (venvs, notebooks).
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName(config.spark.app_name)
     if config.spark.master:
         builder = builder.master(config.spark.master)
-    settings = {
-        "spark.sql.shuffle.partitions": str(config.spark.shuffle_partitions),
-        "spark.sql.session.timeZone": "UTC",
-        # Delta readers everywhere understand microsecond timestamps; INT96 is legacy.
-        "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
-        "spark.sql.sources.partitionOverwriteMode": "static",
-        "spark.sql.execution.arrow.pyspark.enabled": "true",
-        # The propagation checkpoints every few iterations; delete the files once unreferenced.
-        "spark.cleaner.referenceTracking.cleanCheckpoints": "true",
-    }
-    settings.update(config.spark.conf)
-    for key, value in settings.items():
+    for key, value in classic_settings(config).items():
         builder = builder.config(key, value)
-    spark = builder.getOrCreate()
+    try:
+        spark = builder.getOrCreate()
+    except PySparkRuntimeError as exc:
+        raise SparkStartError(
+            f"Spark did not start ({exc.getErrorClass()}); if the log above says "
+            f"'unresolved dependency', it could not download {', '.join(config.spark.packages)}: "
+            "point spark.jars at local copies instead (--set 'spark.packages=[]' and "
+            'spark.conf."spark.jars"=a.jar,b.jar; docs/CLUSTER.md)'
+        ) from exc
     spark.sparkContext.setLogLevel(config.spark.log_level)
-    spark.sparkContext.setCheckpointDir(config.checkpoint_dir)
     return spark
 
 
-def delta_jars_present(spark: SparkSession) -> bool:
-    """True when delta-spark's classes are on the driver's classpath (clusters, --packages)."""
-    try:
-        spark.sparkContext._jvm.java.lang.Class.forName(  # type: ignore[union-attr]
-            "io.delta.tables.DeltaTable",
-            True,
-            spark.sparkContext._jvm.java.lang.Thread.currentThread().getContextClassLoader(),  # type: ignore[union-attr]
-        )
-        return True
-    except Exception:  # noqa: BLE001 - py4j wraps ClassNotFoundException
-        return False
+def remote_session(config: SwayConfig) -> SparkSession:
+    """A Spark Connect session to `spark.remote` with the run's SQL settings."""
+    builder = SparkSession.builder.remote(config.spark.remote)
+    spark = builder.getOrCreate()
+    settings = dict(SQL_SETTINGS)
+    settings["spark.sql.shuffle.partitions"] = str(config.spark.shuffle_partitions)
+    for key, value in settings.items():
+        spark.conf.set(key, value)
+    return spark

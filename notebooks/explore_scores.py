@@ -23,7 +23,8 @@
 # 2. the top people overall, with the network parts of their score, and per topic;
 # 3. one person: their score over the dates in the lake, network breakdown, score components and
 #    top engagers;
-# 4. the biggest movers since the day before, with the network and the score term that moved most.
+# 4. the biggest movers since the day before, with the network and the score term that moved most;
+# 5. the day's engagement graph: its connected components and the pairs who react to each other.
 #
 # Run `./scripts/demo.sh` first for the default lake (`../lake`), or point `lake_root` at any lake
 # the daily job wrote. Every figure is aggregated in Spark; only small results reach pandas, so the
@@ -64,9 +65,14 @@ def here(path: str) -> Path:
 
 
 from jobs.config import load_config  # noqa: E402
+from jobs.graph_queries import (  # noqa: E402
+    connected_components,
+    engagement_graph,
+    reciprocal_pairs,
+)
 from jobs.queries import explain_person, influencers  # noqa: E402
 from jobs.session import build_session  # noqa: E402
-from jobs.tables import Lake  # noqa: E402
+from jobs.lake import Lake  # noqa: E402
 from transforms.calibration import target_mean, target_score  # noqa: E402
 
 pd.set_option("display.width", 160)
@@ -80,7 +86,7 @@ if not (lake_path / "scores").is_dir():
     )
 config = load_config([str(here(c)) for c in conf], [*conf_sets, f"lake.root={lake_path}"])
 spark = build_session(config)
-lake = Lake(spark, str(lake_path), config.lake.engine)
+lake = Lake(spark, str(lake_path))
 scores_all = lake.read("scores")
 
 dates = [r["score_date"] for r in scores_all.select("score_date").distinct().collect()]
@@ -90,7 +96,7 @@ if day not in dates:
     raise ValueError(f"{day} is not in scores; score dates in the lake: {dates}")
 scores = scores_all.where(F.col("score_date") == F.lit(day))
 active = scores.where(F.col("score") > 0)
-print(f"lake {lake_path} ({lake.engine} engine), score dates {dates[0]} .. {dates[-1]}")
+print(f"lake {lake_path}, score dates {dates[0]} .. {dates[-1]}")
 print(f"score date {day}: {scores.count()} people scored, {active.count()} active")
 
 # %% [markdown]
@@ -278,6 +284,35 @@ axes[0].set_title("biggest movers (delta_1d): change_signal / change_network")
 if len(causes):
     causes.plot.barh(ax=axes[1])
 axes[1].set_title("all movers by change_signal")
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## 5. The engagement graph
+# The day's graph (who reacted to whom over the window, `edges`) as GraphFrames-style `vertices`
+# (`id`, score) and `edges` (`src`, `dst`, `weight`) DataFrames: its weakly connected components
+# and the reciprocal pairs (the motif `(a)-[]->(b); (b)-[]->(a)`), where engagement pods hide.
+
+# %%
+vertices, edges = engagement_graph(lake, day)
+components = connected_components(vertices, edges)
+sizes = components.groupBy("component").count().orderBy(F.col("count").desc()).toPandas()
+pairs = reciprocal_pairs(edges)
+scored_ids = vertices.where(F.col("score").isNotNull()).select(F.col("id").alias("a"), "score")
+top_pairs = (
+    pairs.join(scored_ids, on="a", how="left")
+    .orderBy(F.least("weight_ab", "weight_ba").desc(), "a", "b")
+    .limit(top_n)
+    .toPandas()
+)
+print(f"{vertices.count()} people, {edges.count()} edges, {len(sizes)} components "
+      f"(largest {sizes['count'].iloc[0] if len(sizes) else 0}), {pairs.count()} reciprocal pairs")
+display(top_pairs)
+fig, ax = plt.subplots(figsize=(7, 3))
+ax.hist(sizes["count"], bins=30, log=True)
+ax.set_xlabel("component size (people)")
+ax.set_ylabel("components")
+ax.set_title(f"connected components of the engagement graph on {day}")
 fig.tight_layout()
 plt.show()
 

@@ -78,7 +78,7 @@ from jobs.context import RunContext  # noqa: E402
 from jobs.runner import run_daily  # noqa: E402
 from jobs.session import build_session  # noqa: E402
 from jobs.stages import STAGES  # noqa: E402
-from jobs.tables import Lake  # noqa: E402
+from jobs.lake import Lake  # noqa: E402
 from scripts.eval_data import person_frame  # noqa: E402
 from scripts.eval_report import BASELINES, render, rounded, summarize, targets  # noqa: E402
 from scripts.evaluate import FUTURE_DAYS, SCORE_DATE, evaluate  # noqa: E402
@@ -113,7 +113,7 @@ def figures_of(root: Path) -> dict:
 def last_publish_hash(root: Path) -> str | None:
     """Config hash of the last successful publish for D in the lake's runs manifest."""
     rows = (
-        Lake(spark, str(root), config_base.lake.engine)
+        Lake(spark, str(root))
         .read("runs")
         .where((F.col("score_date") == F.lit(SCORE_DATE)) & (F.col("stage") == "publish"))
         .where(F.col("status") == "succeeded")
@@ -180,7 +180,7 @@ if start == "ingest":
         size, lake_tuned, seed, conf_path, [*base_sets, *tuned_sets], reuse=True, spark=spark
     )
 else:
-    tables = Lake(spark, str(lake_tuned), config_tuned.lake.engine)
+    tables = Lake(spark, str(lake_tuned))
     for day in (SCORE_DATE - dt.timedelta(days=1), SCORE_DATE):
         run_daily(RunContext(spark, config_tuned, tables, day, 1), ORDER[ORDER.index(start) :])
     fig_tuned = figures_of(lake_tuned)

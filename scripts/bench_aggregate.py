@@ -25,8 +25,8 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from jobs.config import load_config
+from jobs.lake import Lake
 from jobs.session import build_session
-from jobs.tables import Lake
 from transforms.aggregates import daily_pairs, pair_counts
 
 log = logging.getLogger("sway.bench_aggregate")
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> di
     own_session = spark is None
     spark = spark or build_session(config)
     try:
-        result = timed_variants(spark, config.lake.engine, args)
+        result = timed_variants(spark, args)
     finally:
         if own_session:
             spark.stop()
@@ -63,9 +63,9 @@ def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> di
     return result
 
 
-def timed_variants(spark: SparkSession, engine: str, args: argparse.Namespace) -> dict:
+def timed_variants(spark: SparkSession, args: argparse.Namespace) -> dict:
     dates = [args.first + dt.timedelta(days=k) for k in range(args.days)]
-    lake = Lake(spark, args.lake, engine)
+    lake = Lake(spark, args.lake)
     engagements = lake.read("engagements").where(F.col("event_date").isin(dates)).cache()
     seconds: dict[str, list[float]] = {name: [] for name in VARIANTS}
     try:

@@ -22,9 +22,9 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.config import load_config
+from jobs.lake import Lake
 from jobs.session import build_session
 from jobs.stages import STAGES
-from jobs.tables import Lake
 from transforms import audience
 
 LOCAL_CONF = Path(__file__).resolve().parents[1] / "conf" / "local.yaml"
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> di
     own_session = spark is None
     spark = spark or build_session(config)
     try:
-        lake = Lake(spark, args.lake, config.lake.engine)
+        lake = Lake(spark, args.lake)
         stages = stage_seconds(lake, args.date)
         plan = join_plan(lake, args.date, config.audience.buckets)
     finally:

@@ -31,9 +31,9 @@ from pyspark.sql import functions as F
 
 from jobs.config import load_config
 from jobs.context import RunContext
+from jobs.lake import Lake
 from jobs.runner import run_stage
 from jobs.session import build_session
-from jobs.tables import Lake
 from transforms.bursts import target_day_stats
 
 log = logging.getLogger("sway.bench_window")
@@ -86,7 +86,7 @@ def timed_runs(
     for name in linked:
         if not (scratch / name).exists():
             shutil.copytree(source / name, scratch / name, copy_function=os.link)
-    lake = Lake(spark, str(scratch), config.lake.engine)
+    lake = Lake(spark, str(scratch))
     result: dict = {"lake": str(source), "date": date.isoformat(), "seconds": {}}
     seconds = result["seconds"]
     if not lake.exists("daily_targets"):

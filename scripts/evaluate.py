@@ -31,9 +31,9 @@ from jobs.backtest.fit import gather_rows  # noqa: E402
 from jobs.backtest.run import backtest  # noqa: E402
 from jobs.config import load_config  # noqa: E402
 from jobs.context import RunContext  # noqa: E402
+from jobs.lake import Lake  # noqa: E402
 from jobs.runner import run_daily, run_stage  # noqa: E402
 from jobs.session import build_session  # noqa: E402
-from jobs.tables import Lake  # noqa: E402
 from scripts.eval_data import person_frame  # noqa: E402
 from scripts.eval_report import render, rounded, summarize, targets  # noqa: E402
 from scripts.generate import DEFAULT_END_DATE, generate  # noqa: E402
@@ -68,7 +68,7 @@ def reusable(lake: Path, plan: dict) -> bool:
 
 def run_job(spark, config, lake: Path, history_days: int, resume: bool = False) -> None:
     """Daily job for D - 1 (backfill of every earlier day), then D; then ingest the future."""
-    tables = Lake(spark, str(lake), config.lake.engine)
+    tables = Lake(spark, str(lake))
     day = SCORE_DATE - dt.timedelta(days=1)
     run_daily(RunContext(spark, config, tables, day, history_days - 1, resume=resume))
     run_daily(RunContext(spark, config, tables, SCORE_DATE, 1, resume=resume))
@@ -85,7 +85,7 @@ def normal_people(spark, lake: Path):
 def save_fit_rows(spark, config, lake: Path) -> Path:
     """The fit's rows of D - 1 (terms and the normal reactors of D..D+2), for a pooled
     `python -m jobs fit --rows` (docs/EVALUATION.md §1): <lake>/_sample/fit_rows.parquet."""
-    ctx = RunContext(spark, config, Lake(spark, str(lake), config.lake.engine), SCORE_DATE, 1)
+    ctx = RunContext(spark, config, Lake(spark, str(lake)), SCORE_DATE, 1)
     day = SCORE_DATE - dt.timedelta(days=1)
     rows = gather_rows(ctx, [day], FUTURE_DAYS, normal_people(spark, lake))
     path = lake / "_sample" / "fit_rows.parquet"
@@ -97,7 +97,7 @@ def judge_future(spark, config, lake: Path) -> dict:
     """The backtest of the score date (`python -m jobs backtest`'s code): the people who drew
     reactions in the window, ranked against the unique *normal* reactors they draw in the future
     days (planted gamers reacting do not count as drawing influence)."""
-    tables = Lake(spark, str(lake), config.lake.engine)
+    tables = Lake(spark, str(lake))
     ctx = RunContext(spark, config, tables, SCORE_DATE, 1)
     return backtest(ctx, [SCORE_DATE], FUTURE_DAYS, counted_actors=normal_people(spark, lake))
 

@@ -29,6 +29,7 @@ from deltalake import write_deltalake
 if __package__ in (None, ""):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from jobs.lake.table import table_properties  # noqa: E402
 from scripts.sample_days import day_events  # noqa: E402
 from scripts.sample_gaming import KINDS  # noqa: E402
 from scripts.sample_tables import (  # noqa: E402
@@ -139,6 +140,8 @@ def _write(
         partition_by=list(spec.partition_by) or None,
         # A rerun replaces whatever an older generator left, schema included.
         schema_mode="overwrite" if mode == "overwrite" else None,
+        # As the table layer creates tables: no statistics of id columns in the log.
+        configuration=table_properties(spec) or None,
     )
     return data.num_rows
 

@@ -34,3 +34,16 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   .venv/bin/python -m pip install --quiet -e ".[dev]"
   echo "$wanted" > "$stamp"
 fi
+
+# The Delta Lake JARs (conf/base.yaml spark.packages), resolved by Spark's Ivy from Maven Central
+# once and cached, so that a first run has no download surprise. A session start resolves them.
+if ! ls "${HOME}"/.ivy2*/jars/io.delta_delta-spark_*.jar >/dev/null 2>&1; then
+  echo "setup: fetching the Delta Lake JARs from Maven Central (once)"
+  .venv/bin/python - <<'PY'
+from jobs.config import load_config
+from jobs.session import build_session
+
+config = load_config(["conf/local.yaml"], ["spark.log_level=ERROR", "lake.root=/tmp/sway-setup"])
+build_session(config).stop()
+PY
+fi

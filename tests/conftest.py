@@ -13,21 +13,24 @@ from pyspark.sql import SparkSession
 
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory: pytest.TempPathFactory) -> SparkSession:
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("sway-tests")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.default.parallelism", "2")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config("spark.driver.memory", "2g")
-        .getOrCreate()
+    """The suite's session: the production settings (Delta, its JARs from the config) on
+    local[2] with few partitions."""
+    from jobs.config import load_config
+    from jobs.session import build_session
+
+    checkpoints = tmp_path_factory.mktemp("checkpoints")
+    config = load_config(
+        ["conf/local.yaml"],
+        [
+            "spark.app_name=sway-tests",
+            "spark.shuffle_partitions=2",
+            "spark.log_level=ERROR",
+            f"spark.checkpoint_dir={checkpoints}",
+            'spark.conf={"spark.default.parallelism": "2", "spark.driver.memory": "2g"}',
+        ],
     )
-    session.sparkContext.setLogLevel("ERROR")
-    session.sparkContext.setCheckpointDir(str(tmp_path_factory.mktemp("checkpoints")))
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    session = build_session(config)
     yield session
     session.stop()
 
@@ -49,17 +52,42 @@ def daily_run(spark, tmp_path_factory):
     and aggregate run in two windows (4 and 3 days)."""
     from jobs.config import load_config
     from jobs.context import RunContext
+    from jobs.lake import Lake
     from jobs.runner import run_daily
-    from jobs.tables import Lake
     from scripts.generate import generate
 
     root = str(tmp_path_factory.mktemp("lake"))
     summary = generate("tiny", root, seed=SEED)
     last = dt.date.fromisoformat(str(summary["end_date"]))
     config = load_config(["conf/local.yaml"], [f"lake.root={root}", "spark.shuffle_partitions=2"])
-    lake = Lake(spark, root, "auto")
+    lake = Lake(spark, root)
     run_daily(
         RunContext(spark, config, lake, last - dt.timedelta(days=1), int(summary["days"]) - 1)
     )
     run_daily(RunContext(spark, config, lake, last, 1))
     return config, lake, last
+
+
+@pytest.fixture(scope="session")
+def connect_server(tmp_path_factory):
+    """A local Spark Connect server with Delta (scripts/connect_server.py); its sc:// address."""
+    from jobs.config import load_config
+    from scripts.connect_server import free_port, start
+
+    folder = tmp_path_factory.mktemp("connect")
+    config = load_config(
+        ["conf/local.yaml"],
+        [
+            f"lake.root={folder}",
+            "spark.shuffle_partitions=2",
+            'spark.conf={"spark.driver.memory": "1g"}',
+        ],
+    )
+    port = free_port()
+    server = start(config, port, folder / "server.log")
+    yield f"sc://localhost:{port}"
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except Exception:  # noqa: BLE001 - it must not outlive the suite
+        server.kill()

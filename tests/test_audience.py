@@ -14,10 +14,10 @@ from pyspark.sql import functions as F
 
 from jobs.commands import print_explanation
 from jobs.context import RunContext
+from jobs.lake import Lake
 from jobs.queries import explain_person
 from jobs.runner import run_stage
 from jobs.stages import STAGES
-from jobs.tables import Lake
 from scripts.bench_audience import graph_is_shuffled, join_plan
 from scripts.bench_audience import main as bench_main
 from transforms import audience
@@ -110,7 +110,7 @@ def test_the_snapshot_is_rebuilt_only_when_follows_change(daily_run, spark, tmp_
     assert rebuilt == {last - pd.Timedelta(days=1): 1, last: 0}
     root = tmp_path / "lake"
     shutil.copytree(lake.root, root)
-    copy = Lake(spark, str(root), "auto")
+    copy = Lake(spark, str(root))
     ctx = RunContext(spark, config, copy, last)
     built = copy.partition_values("follower_counts", "follows_version")
     extra = copy.read("follows").limit(1)  # a repeated edge: a new version, the same graph
@@ -130,7 +130,7 @@ def test_without_follows_the_graph_terms_are_absent(daily_run, spark, tmp_path, 
     config, lake, last = daily_run
     root = tmp_path / "lake"
     shutil.copytree(lake.root, root)
-    copy = Lake(spark, str(root), "auto")
+    copy = Lake(spark, str(root))
     copy.overwrite("follows", copy.read("follows").limit(0))
     ctx = RunContext(spark, config, copy, last)
     assert run_stage(ctx, "audience").counts["people"] == 0

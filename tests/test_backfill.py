@@ -5,6 +5,7 @@ writes exactly what one job over every day writes is checked end to end in test_
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import nullcontext
 
 import pytest
 
@@ -31,6 +32,8 @@ def ran(monkeypatch):
         return StageReport(counts={"days": ctx.days, "rows": 10 * ctx.days}, inputs={"x": 1})
 
     monkeypatch.setattr(runner, "run_stage", fake)
+    # No lake either: the writer lease (tested with real processes in test_concurrency.py).
+    monkeypatch.setattr(RunContext, "writing", lambda self, command, wait=None: nullcontext())
     return calls
 
 

@@ -17,8 +17,8 @@ from scipy.stats import spearmanr
 from jobs.backtest.frame import horizon_problem
 from jobs.backtest.metrics import ndcg_at_k
 from jobs.backtest.run import date_figures, score_dates, summarize
+from jobs.lake import Lake
 from jobs.main import main
-from jobs.tables import Lake
 from transforms.scoring import COMPONENTS, GRAPH_COMPONENTS
 
 DIGG = Path(__file__).resolve().parent / "data" / "digg_reply_sample.txt"
@@ -112,7 +112,7 @@ def test_the_report_shows_the_latest_backtest(digg_backtest, tmp_path):
 
 def test_a_date_whose_horizon_passes_the_data_is_not_judged(digg_backtest, spark):
     root, _, _ = digg_backtest
-    lake = Lake(spark, str(root), "auto")
+    lake = Lake(spark, str(root))
     assert "data end before 2008-11-14" in horizon_problem(lake, dt.date(2008, 11, 11), HORIZON)
     assert "2008-11-12..2008-11-12 of the horizon are not ingested" in horizon_problem(
         lake, dt.date(2008, 11, 5), 7

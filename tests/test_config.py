@@ -25,7 +25,9 @@ def test_base_and_local_overlay():
 
 
 def test_cluster_example_is_valid():
-    assert load_config(["conf/cluster.yaml"]).lake.engine == "native"
+    cluster = load_config(["conf/cluster.yaml"])
+    assert cluster.lake.root.startswith("s3a://") and cluster.spark.master is None
+    assert any(p.startswith("io.delta:delta-spark_4.2_2.13:") for p in cluster.spark.packages)
 
 
 def test_set_overrides_typed_values():
@@ -50,7 +52,8 @@ def test_new_network_may_be_added():
         ("propagation.alpha=high", "propagation.alpha"),
         ("propagation.alpha=1.5", "propagation.alpha"),
         ("window.days=0", "window.days"),
-        ("lake.engine=mongo", "lake.engine"),
+        ("lake.lease_minutes=0", "lake.lease_minutes"),
+        ("spark.packages=io.delta", "spark.packages"),
         ("propagation.warm_start=3", "propagation.warm_start"),
         ("networks.twitter.retweet=-1", "networks.twitter.retweet"),
     ],

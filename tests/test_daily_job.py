@@ -17,10 +17,10 @@ from pyspark.sql.types import DoubleType, MapType
 
 from jobs.config import load_config
 from jobs.context import RunContext
+from jobs.lake import Lake
 from jobs.main import main
 from jobs.runner import MULTI_DAY_STAGES, run_stage
 from jobs.stages import STAGES
-from jobs.tables import Lake
 from scripts.bench_aggregate import main as bench_aggregate
 from scripts.bench_window import main as bench_window
 from scripts.generate import generate
@@ -215,7 +215,7 @@ def test_edges_slid_from_yesterday_equal_the_recomputed_window(daily_run, spark,
     copy = str(tmp_path / "lake")
     shutil.copytree(config.lake.root, copy)
     other = load_config(["conf/local.yaml"], [f"lake.root={copy}", "spark.shuffle_partitions=2"])
-    copied = Lake(spark, copy, "auto")
+    copied = Lake(spark, copy)
     run_stage(RunContext(spark, other, copied, first, 1), "aggregate")
     assert copied.read("pair_window").count() == 0  # both kept windows hold `first`
 
@@ -278,7 +278,7 @@ def one_job(spark, tmp_path_factory, daily_run, tiny_seed):
     config, _, last = daily_run
     root = str(tmp_path_factory.mktemp("one-job"))
     summary = generate("tiny", root, seed=tiny_seed)
-    lake = Lake(spark, root, "auto")
+    lake = Lake(spark, root)
     ctx = RunContext(spark, config, lake, last - dt.timedelta(days=1), int(summary["days"]) - 1)
     assert ctx.days > config.window.backfill_chunk_days
     for name in STAGES:
@@ -376,3 +376,20 @@ def test_backfill_in_windows_writes_what_one_job_writes(daily_run, one_job):
         & (F.datediff("event_date", "previous") < config.endorsements.repeat_days)
     )
     assert crossing.count() > 0
+
+
+def test_unresolvable_delta_jars_stop_with_one_line(tmp_path):
+    """A machine that cannot get the JARs (here: an artifact that does not exist) is told how to
+    point spark.jars at local copies, in one line, exit code 3."""
+    out = subprocess.run(
+        [
+            sys.executable, "-m", "jobs", "top", "--date", "2026-11-20",
+            "--set", f"lake.root={tmp_path / 'lake'}",
+            "--set", "spark.packages=[io.delta:delta-spark-nonexistent_2.13:0.0.1]",
+        ],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert out.returncode == 3
+    lines = out.stdout.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: Spark did not start")
+    assert "spark.jars" in lines[0] and "delta-spark-nonexistent" in lines[0]

@@ -21,9 +21,9 @@ from pyspark.sql import types as T
 from jobs.config import load_config
 from jobs.context import RunContext
 from jobs.erase import ErasureError, erase_people, erasure_tables
+from jobs.lake import Lake
 from jobs.main import build_parser
 from jobs.runner import run_daily
-from jobs.tables import Lake
 from scripts.generate import generate
 from transforms.erasure import UnclassifiedColumnError, check_covered
 from transforms.imports import account_id
@@ -51,7 +51,7 @@ def erased(spark, tmp_path_factory):
     summary = generate("tiny", root, seed=5, days=DAYS)
     last = dt.date.fromisoformat(str(summary["end_date"]))
     config = load_config(["conf/local.yaml"], [f"lake.root={root}", "spark.shuffle_partitions=2"])
-    lake = Lake(spark, root, "auto")
+    lake = Lake(spark, root)
     ctx = RunContext(spark, config, lake, last, DAYS)
     run_daily(ctx)
 
@@ -210,10 +210,10 @@ def test_command_line_and_arguments(erased):
 
 
 # ---------------------------------------------------------------- small lakes (no daily run)
-def _small_lake(spark, root: str, engine: str = "auto") -> RunContext:
+def _small_lake(spark, root: str) -> RunContext:
     """people 1 and 2, one account each, scores for both: enough to erase person 1."""
-    config = load_config(["conf/local.yaml"], [f"lake.root={root}", f"lake.engine={engine}"])
-    lake = Lake(spark, root, engine)
+    config = load_config(["conf/local.yaml"], [f"lake.root={root}"])
+    lake = Lake(spark, root)
     day = dt.date(2026, 11, 20)
     lake.append(
         "people",
@@ -231,31 +231,30 @@ def _small_lake(spark, root: str, engine: str = "auto") -> RunContext:
 
 
 def test_a_crash_leaves_no_half_written_table_and_a_rerun_finishes(spark, tmp_path, monkeypatch):
-    from jobs import delta_bridge
+    from jobs.lake.delta import DeltaTables
 
     ctx = _small_lake(spark, str(tmp_path / "lake"))
     lake = ctx.lake
     versions = {n: lake.version(n) for n in ("people", "accounts", "scores")}
-    real = delta_bridge.commit
+    real = DeltaTables.delete
 
-    def crash(local, spec, *args, **kwargs):
-        if spec.name == "accounts":  # scores is erased first and commits; accounts dies
+    def crash(self, path, condition_sql):
+        if path.endswith("/accounts"):  # scores is erased first and commits; accounts dies
             raise RuntimeError("driver died before the commit")
-        return real(local, spec, *args, **kwargs)
+        return real(self, path, condition_sql)
 
-    monkeypatch.setattr(delta_bridge, "commit", crash)
+    monkeypatch.setattr(DeltaTables, "delete", crash)
     with pytest.raises(ErasureError, match="delete from accounts: RuntimeError"):
         erase_people(ctx, [1])
     assert lake.version("scores") == versions["scores"] + 1
     assert lake.version("accounts") == versions["accounts"]  # nothing of it visible
     assert sorted(r[0] for r in lake.read("accounts").select("account_id").collect()) == [11, 22]
-    assert not any("_staging" in f for f in os.listdir(lake.path("accounts")))
     failed = lake.read("runs").where(F.col("status") == "failed").first()
     assert (
         failed["message"] == "delete from accounts: RuntimeError" and failed["counts"]["rows"] == 1
     )
 
-    monkeypatch.setattr(delta_bridge, "commit", real)
+    monkeypatch.setattr(DeltaTables, "delete", real)
     report = erase_people(ctx, [1])  # the rerun finds the accounts still there and finishes
     assert report.rows == {"scores": 0, "accounts": 1, "people": 1}
     assert [r[0] for r in lake.read("people").select("person_id").collect()] == [2]
@@ -263,14 +262,9 @@ def test_a_crash_leaves_no_half_written_table_and_a_rerun_finishes(spark, tmp_pa
     assert report.files_deleted["scores"] >= 1  # the first attempt's old file, vacuumed now
 
 
-@pytest.mark.delta_jars
-def test_native_engine_erases_and_vacuums(spark, tmp_path):
-    """The native path (delta-spark DELETE + VACUUM RETAIN 0): only where the JARs exist."""
-    from jobs.session import delta_jars_present
-
-    if not delta_jars_present(spark):
-        pytest.skip("Delta JARs not on the Spark classpath (offline build); native engine untested")
-    ctx = _small_lake(spark, str(tmp_path / "lake"), "native")
+def test_erasure_deletes_and_vacuums_through_delta(spark, tmp_path):
+    """DELETE + VACUUM RETAIN 0: the old version's files are gone with the erased rows."""
+    ctx = _small_lake(spark, str(tmp_path / "lake"))
     report = erase_people(ctx, [1])
     assert report.rows == {"people": 1, "accounts": 1, "scores": 1} | {
         n: 0 for n in report.rows if n not in ("people", "accounts", "scores")

@@ -172,13 +172,13 @@ def test_evaluate_tiny_end_to_end(spark, tmp_path: Path) -> None:
     # --resume after a stop that lost the last stage (the future's ingest): only it runs again.
     from pyspark.sql import functions as F
 
-    from jobs.tables import Lake
+    from jobs.lake import Lake
     from scripts.evaluate import FUTURE_DAYS, SCORE_DATE
 
-    lake = Lake(spark, str(tmp_path / "lake"), "bridge")
+    lake = Lake(spark, str(tmp_path / "lake"))
     future = SCORE_DATE + dt.timedelta(days=FUTURE_DAYS)
     stages_before = lake.read("runs").count()
-    lake.delete_rows("runs", F.col("score_date") == F.lit(future))
+    lake.delete_rows("runs", f"score_date = DATE'{future.isoformat()}'")
     again = evaluate("tiny", tmp_path / "lake", seed=7, sets=["spark.shuffle_partitions=2"],
                      spark=spark, resume=True)  # fmt: skip
     runs = lake.read("runs")

@@ -11,9 +11,9 @@ from pyspark.sql import functions as F
 
 from jobs.config import load_config
 from jobs.context import RunContext
+from jobs.lake import Lake
 from jobs.main import build_parser, main
 from jobs.runner import run_daily
-from jobs.tables import Lake
 from transforms import import_formats, imports
 from transforms.schemas import ACCOUNTS, INTERACTIONS, PEOPLE
 
@@ -59,7 +59,7 @@ def _snapshot(lake):
 @pytest.fixture(scope="module")
 def imported(spark, tmp_path_factory):
     root = str(tmp_path_factory.mktemp("import_lake"))
-    lake = Lake(spark, root, "auto")
+    lake = Lake(spark, root)
     ids = {("twitter", u): _id(spark, "twitter", u) for u in range(1, 7)}
     _seed(spark, lake, ids[("twitter", 2)])
     assert _cli(root, "--format", "snap-higgs", "--path", str(HIGGS), "--consent", "opted_in") == 0

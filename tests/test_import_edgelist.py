@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from pyspark.sql import functions as F
 
+from jobs.lake import Lake
 from jobs.main import main
-from jobs.tables import Lake
 from transforms import imports
 from transforms.import_edgelist import EdgeListLayout, EdgeListLayoutError, parse_types
 
@@ -40,7 +40,7 @@ def edgelist_lake(spark, tmp_path_factory):
     root = str(tmp_path_factory.mktemp("edgelist_lake"))
     assert _cli(root, *DIGG_ARGS) == 0
     assert _cli(root, *TYPED_ARGS) == 0
-    return root, Lake(spark, root, "auto")
+    return root, Lake(spark, root)
 
 
 def test_konect_digg_sample_lands_whole(edgelist_lake):

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from jobs.config import load_config
+from jobs.session import DELTA_SETTINGS
 from scripts.generate import generate
 from scripts.package import package
 
@@ -96,6 +98,10 @@ def test_packaged_daily_job_under_spark_submit(dist, tmp_path):
         "local[2]",
         "--py-files",
         "sway.zip",
+        # spark-submit starts the JVM before the job: the Delta JARs go on its command line.
+        "--packages",
+        ",".join(load_config([]).spark.packages),
+        *[arg for key, value in DELTA_SETTINGS.items() for arg in ("--conf", f"{key}={value}")],
         "main.py",
         "daily",
         "--date",

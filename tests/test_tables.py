@@ -1,4 +1,4 @@
-"""The table layer: Lake over the delta-rs bridge (offline) and the native engine (JARs only)."""
+"""The table layer: Lake over delta-spark, its tables read back by delta-rs and Polars too."""
 
 from __future__ import annotations
 
@@ -14,16 +14,13 @@ from polars.testing import assert_frame_equal
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import types as T
 
-from jobs import delta_bridge
-from jobs.session import delta_jars_present
-from jobs.tables import (
-    ConcurrentWriteError,
+from jobs.lake import (
     Lake,
     PartitionMismatchError,
     TableError,
     TableNotFoundError,
-    replace_where,
 )
+from jobs.lake.delta import replace_where
 from transforms.schemas import QUARANTINE, SCORES, TABLES, TableSpec
 
 UTC = dt.UTC
@@ -32,7 +29,7 @@ D1, D2, D3 = dt.date(2024, 1, 1), dt.date(2024, 1, 2), dt.date(2024, 1, 3)
 
 @pytest.fixture
 def lake(spark: SparkSession, tmp_path: Path) -> Lake:
-    return Lake(spark, str(tmp_path / "lake"), engine="bridge")
+    return Lake(spark, str(tmp_path / "lake"))
 
 
 def rows(df: DataFrame) -> list[tuple[Any, ...]]:
@@ -112,9 +109,9 @@ def test_round_trip_every_kind_and_other_readers(
     assert via_delta_rs.to_pylist() == expected.to_pylist()
     assert_frame_equal(pl.read_delta(lake.path("kinds")).sort("id"), pl.from_arrow(expected))
 
-    # Only data files in the table folder: no _SUCCESS, .crc or staging leftovers.
-    files = table_files(lake, "kinds")
-    assert files and all(f.endswith(".parquet") and "_staging" not in f for f in files)
+    # Only data files in the table folder (and the local file system's .crc checksums).
+    files = [f for f in table_files(lake, "kinds") if not f.endswith(".crc")]
+    assert files and all(f.endswith(".parquet") for f in files)
     if partition_by:
         assert all(f.split(os.sep)[0].startswith("day=") for f in files)
         # A null partition value is replaceable like any other, here together with D2.
@@ -189,7 +186,7 @@ def test_partition_mismatch_leaves_table_unchanged(spark: SparkSession, lake: La
     before, files = rows(lake.read("quarantine")), table_files(lake, "quarantine")
 
     stray = quarantine_df(spark, [("ingest", "ok", D1), ("ingest", "outside", D3)])
-    with pytest.raises(PartitionMismatchError, match="outside the partitions"):
+    with pytest.raises(PartitionMismatchError, match="outside the replaced partitions"):
         lake.replace_partitions("quarantine", stray, {"event_date": [D1]})
     other_source = quarantine_df(spark, [("pairs", "x", D1)])
     with pytest.raises(PartitionMismatchError):
@@ -201,7 +198,10 @@ def test_partition_mismatch_leaves_table_unchanged(spark: SparkSession, lake: La
 
     assert lake.version("quarantine") == 0
     assert rows(lake.read("quarantine")) == before
-    assert table_files(lake, "quarantine") == files  # staged files removed as well
+    # Delta checks the rows while writing them: the refused write's files stay on disk,
+    # referenced by no version, until a vacuum (the writer lease's sweep after a crash, erase).
+    assert lake.vacuum("quarantine", 0.0) > 0
+    assert table_files(lake, "quarantine") == files
 
     with pytest.raises(TableError, match="record"):
         lake.replace_partitions("quarantine", other_source, {"record": ["x"]})
@@ -242,47 +242,7 @@ def test_delete_where_rewrites_files_in_one_commit(spark: SparkSession, lake: La
         lake.delete_where("scores", "nope", [1])
 
 
-# ---------------------------------------------------------------- failures
-def test_crash_before_commit_leaves_no_visible_change(
-    spark: SparkSession, lake: Lake, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    lake.append("scores", scores_df(spark, D1, [1]))
-
-    def crash(*args: Any, **kwargs: Any) -> None:
-        raise RuntimeError("driver died before the commit")
-
-    monkeypatch.setattr(delta_bridge, "commit", crash)
-    with pytest.raises(RuntimeError, match="driver died"):
-        lake.overwrite("scores", scores_df(spark, D2, [7, 8]))
-    assert lake.version("scores") == 0
-    assert rows(lake.read("scores").select("person_id")) == [(1,)]
-    assert not any("_staging" in f for f in table_files(lake, "scores"))
-
-    monkeypatch.undo()  # the orphan files stay invisible to later commits too
-    assert lake.append("scores", scores_df(spark, D2, [5])) == 1
-    assert rows(lake.read("scores").select("person_id")) == [(1,), (5,)]
-
-
-def test_concurrent_conflicting_commit(
-    spark: SparkSession, lake: Lake, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    lake.append("scores", scores_df(spark, D1, [1]))
-    stage = delta_bridge.BridgeEngine._stage
-    calls = []
-
-    def stage_while_someone_else_commits(self: Any, *args: Any) -> Any:
-        calls.append(1)
-        if len(calls) == 1:  # another writer replaces the same day after our snapshot was taken
-            lake.replace_partitions("scores", scores_df(spark, D1, [2]), {"score_date": [D1]})
-        return stage(self, *args)
-
-    monkeypatch.setattr(delta_bridge.BridgeEngine, "_stage", stage_while_someone_else_commits)
-    with pytest.raises(ConcurrentWriteError):
-        lake.replace_partitions("scores", scores_df(spark, D1, [3]), {"score_date": [D1]})
-    assert lake.version("scores") == 1
-    assert rows(lake.read("scores").select("person_id")) == [(2,)]
-
-
+# ---------------------------------------------------------------- conformance
 def test_columns_are_conformed_to_the_spec(spark: SparkSession, lake: Lake) -> None:
     df = scores_df(spark, D1, [1])
     with pytest.raises(TableError, match="percentile"):
@@ -313,12 +273,12 @@ def test_a_column_added_to_a_spec_is_added_to_the_table(
 ) -> None:
     """Old rows read the new column as null (in Spark and in every other reader); the first write
     adds it to the table's schema in a metadata-only commit, then writes its values."""
-    lake = Lake(spark, str(tmp_path / "lake"), engine="bridge")
+    lake = Lake(spark, str(tmp_path / "lake"))
     _grow(monkeypatch, lake, spark)
     assert rows(lake.read("notes")) == [(D1, 1, None)]  # before any write: null, no commit
     assert lake.version("notes") == 0
-    later = Lake(spark, lake.root, engine="bridge")  # a new run, with the new release
-    with pytest.raises(PartitionMismatchError):  # refused after staging: no row changes
+    later = Lake(spark, lake.root)  # a new run, with the new release
+    with pytest.raises(PartitionMismatchError):  # refused by Delta: no row changes
         later.replace_partitions(
             "notes", spark.createDataFrame([(D3, 3, "y")], TABLES["notes"].schema), {"day": [D2]}
         )
@@ -331,7 +291,7 @@ def test_a_column_added_to_a_spec_is_added_to_the_table(
     )  # version 1 added the column, version 2 holds the rows
     table = deltalake.DeltaTable(lake.path("notes"))
     assert [f.name for f in table.schema().fields] == ["day", "n", "tag"]
-    assert {h["version"]: h["operation"] for h in table.history()}[1] == "ADD COLUMN"
+    assert {h["version"]: h["operation"] for h in table.history()}[1] == "ADD COLUMNS"
     read = pl.read_delta(lake.path("notes")).sort("day")
     assert read.select("n", "tag").rows() == [(1, None), (2, "x")]
     assert rows(later.read("notes")) == [(D1, 1, None), (D2, 2, "x")]
@@ -343,22 +303,10 @@ def test_a_column_added_to_a_spec_is_added_to_the_table(
         later.read("notes", version=0)
 
 
-def test_engine_selection_and_paths(
-    spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    if not delta_jars_present(spark):
-        assert Lake(spark, str(tmp_path)).engine == "bridge"
-        with pytest.raises(TableError, match="JARs"):
-            Lake(spark, str(tmp_path), engine="native")
-    with pytest.raises(TableError, match="engine"):
-        Lake(spark, str(tmp_path), engine="duck")
+def test_paths(spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    assert Lake(spark, "rel", engine="bridge").path("runs") == str(tmp_path / "rel" / "runs")
-    assert (
-        Lake(spark, "s3a://bucket/lake/", engine="bridge").path("runs") == "s3a://bucket/lake/runs"
-    )
-    with pytest.raises(TableError, match="native"):
-        Lake(spark, "s3a://bucket/lake", engine="bridge").exists("runs")
+    assert Lake(spark, "rel").path("runs") == str(tmp_path / "rel" / "runs")
+    assert Lake(spark, "s3a://bucket/lake/").path("runs") == "s3a://bucket/lake/runs"
 
 
 def test_replace_where_predicate() -> None:
@@ -369,48 +317,8 @@ def test_replace_where_predicate() -> None:
     )
 
 
-# ---------------------------------------------------------------- native engine (Delta JARs only)
-@pytest.fixture
-def native(spark: SparkSession, tmp_path: Path) -> Lake:
-    if not delta_jars_present(spark):
-        pytest.skip("Delta JARs not on the Spark classpath (offline build); native engine untested")
-    return Lake(spark, str(tmp_path / "lake"), engine="native")
-
-
-@pytest.mark.delta_jars
-def test_native_engine(spark: SparkSession, native: Lake) -> None:
-    assert native.create("scores") == 0
-    assert native.append("scores", scores_df(spark, D1, [1, 2])) == 1
-    assert native.replace_partitions("scores", scores_df(spark, D1, [3]), {"score_date": [D1]}) == 2
-    with pytest.raises(PartitionMismatchError):
-        native.replace_partitions("scores", scores_df(spark, D2, [4]), {"score_date": [D1]})
-    assert native.delete_where("scores", "person_id", [3]) == 3
-    assert native.delete_where("scores", "person_id", [3]) is None
-    assert native.read("scores").count() == 0 and native.read("scores", version=1).count() == 2
-    assert native.read("scores").schema == SCORES.schema
-
-
-@pytest.mark.delta_jars
-def test_native_engine_adds_a_column_added_to_a_spec(
-    spark: SparkSession, native: Lake, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _grow(monkeypatch, native, spark)
-    later = Lake(spark, native.root, engine="native")
-    later.append("notes", spark.createDataFrame([(D2, 2, "x")], TABLES["notes"].schema))
-    assert rows(later.read("notes")) == [(D1, 1, None), (D2, 2, "x")]
-    assert pl.read_delta(native.path("notes"))["tag"].to_list().count("x") == 1
-
-
-@pytest.mark.delta_jars
-def test_bridge_tables_read_natively(spark: SparkSession, native: Lake) -> None:
-    bridge = Lake(spark, native.root, engine="bridge")
-    bridge.append("scores", scores_df(spark, D1, [1, 2]))
-    bridge.delete_where("scores", "person_id", [2])
-    assert rows(native.read("scores")) == rows(bridge.read("scores"))
-
-
-# ---------------------------------------------------------------- partition values, from the log
-def test_partition_values_come_from_the_log_of_a_version(lake: Lake, spark: SparkSession):
+# ---------------------------------------------------------------- partition values and vacuum
+def test_partition_values_of_a_version_and_vacuum(lake: Lake, spark: SparkSession):
     assert lake.partition_values("scores", "score_date") == set()  # no table yet
     v1 = lake.replace_partitions("scores", scores_df(spark, D1, [1, 2]), {"score_date": [D1]})
     lake.replace_partitions("scores", scores_df(spark, D2, [3]), {"score_date": [D2]})
@@ -422,4 +330,4 @@ def test_partition_values_come_from_the_log_of_a_version(lake: Lake, spark: Spar
     # A retention keeps the files removed since: an older version stays readable.
     assert lake.vacuum("scores", retention_hours=24) == 0
     assert lake.read("scores", v1).count() == 2
-    assert lake.vacuum("scores") > 0  # retention 0: gone at once
+    assert lake.vacuum("scores", retention_hours=0) > 0  # retention 0: gone at once

@@ -11,16 +11,13 @@ Pure: no session, no I/O (jobs/erase.py runs the deletes).
 
 from __future__ import annotations
 
-import functools
-import operator
 from collections.abc import Iterable, Sequence
 
-from pyspark.sql import Column
-from pyspark.sql import functions as F
+from pyspark.sql import SparkSession
 from pyspark.sql import types as T
 
-from transforms.import_formats import int64_field
-from transforms.imports import account_id
+from transforms.import_formats import INT64_PATTERN
+from transforms.imports import ACCOUNT_ID_TAG
 from transforms.schemas import TableSpec
 
 PERSON = "person"  # a person id: the row names the person
@@ -125,19 +122,39 @@ def names_people(spec: TableSpec) -> bool:
     return any(role(spec, c) in (PERSON, ACCOUNT, RECORD) for c in spec.columns)
 
 
-def _any(conditions: Sequence[Column]) -> Column | None:
-    return functools.reduce(operator.or_, conditions) if conditions else None
+# The erasure's ids are never written into SQL text: Delta records a statement's predicate in
+# its commit log, which outlives the vacuum. They come from a one-row source (`ids_source`) whose
+# arrays the predicates name: `s.people` (person ids) and `s.accounts` (account ids).
+PEOPLE, ACCOUNTS = "s.people", "s.accounts"
 
 
-def _in(column: Column, values: Sequence[int]) -> Column:
-    # never null: a null id matches nothing (and `~cond` must keep such rows)
-    return F.coalesce(column.isin(list(values)), F.lit(False)) if values else F.lit(False)
+def ids_source(spark: SparkSession, person_ids: Sequence[int], account_ids: Sequence[int]):
+    """The one-row source of the erasure predicates: arrays `people` and `accounts`."""
+    schema = T.StructType(
+        [
+            T.StructField("people", T.ArrayType(T.LongType(), False)),
+            T.StructField("accounts", T.ArrayType(T.LongType(), False)),
+        ]
+    )
+    return spark.createDataFrame(
+        [([int(p) for p in person_ids], [int(a) for a in account_ids])], schema
+    )
 
 
-def quarantine_condition(
-    record: Column, account_ids: Sequence[int], networks: Sequence[str]
-) -> Column:
-    """A quarantined row names one of the accounts.
+def _member(value: str, ids: str) -> str:
+    # never null: a null id matches nothing (and the rows kept are exactly where it is false)
+    return f"coalesce(array_contains({ids}, {value}), false)"
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+WHITESPACE = _sql_string(r"\s+")  # the importer splits a raw line into fields on this
+
+
+def quarantine_condition(record: str, networks: Sequence[str]) -> str:
+    """SQL: a quarantined row (column `record`) names one of the accounts.
 
     Rows from ingest hold the raw interaction as JSON: `actor_id`, `target_id`. Rows from
     `import` hold the raw line (`{"file", "line_no", "line"}`): its integer fields are hashed
@@ -145,43 +162,52 @@ def quarantine_condition(
     the accounts, so a bad line that still carries the person's external id is found too.
     """
     conditions = [
-        _in(F.get_json_object(record, f"$.{key}").try_cast("bigint"), account_ids)
+        _member(f"try_cast(get_json_object({record}, '$.{key}') AS BIGINT)", ACCOUNTS)
         for key in ("actor_id", "target_id")
     ]
-    if account_ids and networks:
-        tokens = F.split(F.coalesce(F.get_json_object(record, "$.line"), F.lit("")), r"\s+")
-        ids = F.array(*[F.lit(a).cast("bigint") for a in account_ids])
-
-        def hashed(token: Column) -> Column:
-            external = int64_field(token)
-            hits = [
-                F.coalesce(
-                    F.array_contains(ids, account_id(F.lit(n), external)) & external.isNotNull(),
-                    F.lit(False),
-                )
-                for n in networks
-            ]
-            return functools.reduce(operator.or_, hits)
-
-        conditions.append(F.coalesce(F.exists(tokens, hashed), F.lit(False)))
-    return functools.reduce(operator.or_, conditions)
+    if networks:
+        external = (
+            f"CASE WHEN trim(w) RLIKE {_sql_string(INT64_PATTERN)} "
+            "THEN try_cast(trim(w) AS BIGINT) END"
+        )
+        hits = " OR ".join(
+            _member(
+                f"xxhash64({_sql_string(ACCOUNT_ID_TAG)}, {_sql_string(n)}, {external})", ACCOUNTS
+            )
+            + f" AND ({external}) IS NOT NULL"
+            for n in networks
+        )
+        tokens = f"split(coalesce(get_json_object({record}, '$.line'), ''), {WHITESPACE})"
+        conditions.append(f"coalesce(exists({tokens}, w -> {hits}), false)")
+    return " OR ".join(f"({c})" for c in conditions)
 
 
-def erase_condition(
-    spec: TableSpec,
-    person_ids: Sequence[int],
-    account_ids: Sequence[int],
-    networks: Sequence[str] = (),
-) -> Column | None:
-    """The rows of `spec` naming one of the people or their accounts (`networks`: the accounts'
-    networks, for imported quarantine lines); None when the table has no column that can. Never
-    null: rows are kept exactly where it is false."""
+def erase_condition(spec: TableSpec, networks: Sequence[str] = ()) -> str | None:
+    """SQL over the table's rows `t` and the ids source `s` (ids_source): the rows naming one of
+    the people or their accounts (`networks`: the accounts' networks, for imported quarantine
+    lines); None when the table has no column that can. Never null: rows are kept exactly where
+    it is false."""
     check_covered([spec])
     networks = sorted(set(networks))
-    conditions = [_in(F.col(c), person_ids) for c in columns_with_role(spec, PERSON)]
-    conditions += [_in(F.col(c), account_ids) for c in columns_with_role(spec, ACCOUNT)]
+    conditions = [_member(f"t.`{c}`", PEOPLE) for c in columns_with_role(spec, PERSON)]
+    conditions += [_member(f"t.`{c}`", ACCOUNTS) for c in columns_with_role(spec, ACCOUNT)]
     conditions += [
-        quarantine_condition(F.col(c), account_ids, networks)
-        for c in columns_with_role(spec, RECORD)
+        quarantine_condition(f"t.`{c}`", networks) for c in columns_with_role(spec, RECORD)
     ]
-    return _any(conditions)
+    return " OR ".join(f"({c})" for c in conditions) if conditions else None
+
+
+def stats_columns(spec: TableSpec) -> list[str] | None:
+    """The columns Delta may keep min/max statistics of in its log: none that can name a person
+    (the log outlives the vacuum of an erasure). None: the table names nobody (Delta's default)."""
+    if not names_people(spec):
+        return None
+    # The types Delta keeps min/max of (it refuses the others, booleans included).
+    indexed = (T.NumericType, T.StringType, T.DateType, T.TimestampType)
+    return [
+        f.name
+        for f in spec.schema.fields
+        if role(spec, f.name) not in (PERSON, ACCOUNT, RECORD)
+        and f.name not in spec.partition_by
+        and isinstance(f.dataType, indexed)
+    ]

@@ -13,13 +13,13 @@ from pyspark.sql import functions as F
 from transforms.schemas import ACCOUNTS, INTERACTIONS, PEOPLE, QUARANTINE
 
 # Tag of imported accounts' ids, so they never equal ids derived for another purpose.
-_ID_TAG = "sway-import"
+ACCOUNT_ID_TAG = "sway-import"
 
 
 def account_id(network: Column, external_id: Column) -> Column:
     """Sway account id of a data set's user: xxhash64 (Spark's, seed 42) of a tag, the network and
     the external id. Stable across runs and Spark versions, distinct across networks."""
-    return F.xxhash64(F.lit(_ID_TAG), network, external_id)
+    return F.xxhash64(F.lit(ACCOUNT_ID_TAG), network, external_id)
 
 
 def event_id_prefix(fmt: str, source: str) -> str:

@@ -161,9 +161,13 @@ def _measure(
 
 
 def _has_checkpoint_dir(df: DataFrame) -> bool:
+    """Whether reliable checkpoints have a folder: `spark.checkpoint.dir`, which a Spark Connect
+    client reads from the server as well (it has no SparkContext)."""
+    if df.sparkSession.conf.get("spark.checkpoint.dir", None):
+        return True
     try:
         return df.sparkSession.sparkContext.getCheckpointDir() is not None
-    except Exception:  # Spark Connect has no SparkContext: fall back to local checkpoints
+    except Exception:  # Spark Connect has no SparkContext
         return False
 
 

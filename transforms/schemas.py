@@ -354,6 +354,20 @@ RUNS = TableSpec(
     ),
 )
 
+# The lake's writer lease (jobs/lake/lease.py): one row per claim or renewal of a writing run.
+LEASE = TableSpec(
+    "lease",
+    _struct(
+        ("holder", _STR),
+        ("command", _STR),
+        ("score_date", _DATE),
+        ("host", _STR),
+        ("pid", T.IntegerType()),
+        ("claimed_at", _TS),
+        ("expires_at", _TS),
+    ),
+)
+
 # Write-audit-publish: the score stage writes here; publish audits, then copies to the outputs.
 SCORES_STAGED = TableSpec("scores_staged", SCORES.schema, SCORES.partition_by)
 TOPIC_SCORES_STAGED = TableSpec(
@@ -387,5 +401,6 @@ TABLES: dict[str, TableSpec] = {
         TOPIC_SCORES_STAGED,
         QUARANTINE,
         RUNS,
+        LEASE,
     )
 }

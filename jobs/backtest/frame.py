@@ -13,9 +13,9 @@ from pyspark.sql import functions as F
 
 from jobs.config import SwayConfig
 from jobs.context import RunContext
+from jobs.lake import Lake
 from jobs.stages.propagate import run_pagerank
 from jobs.stages.score import RAW_INPUTS, raw_for_date
-from jobs.tables import Lake
 from transforms import backtest
 from transforms.scoring import COMPONENTS
 

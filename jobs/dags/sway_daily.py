@@ -26,7 +26,10 @@ is parsed), each with a default:
     sway_spark_conn_id   spark_default   the Spark connection (master, deploy mode, queue)
     sway_spark_submit    spark-submit    the spark-submit binary (name on PATH or full path)
     sway_pyspark_python  (empty)         PYSPARK_PYTHON of the job (empty: not set)
-    sway_properties_file (empty)         --properties-file (e.g. the Delta packages and conf)
+    sway_properties_file (empty)         --properties-file (more Spark settings)
+    sway_packages        io.delta:delta-spark_4.2_2.13:4.4.0
+                                         --packages: the Delta Lake JARs (empty: none, e.g.
+                                         already on the cluster's classpath)
 
 Run parameter `days` (default 1): ingest/aggregate the N days ending at the date, for the first
 run: `airflow dags trigger sway_daily --logical-date 2026-11-20 --conf '{"days": 90}'`. The job
@@ -65,6 +68,13 @@ CONN_ID = "{{ " + _var("sway_spark_conn_id", "'spark_default'") + " }}"
 SPARK_SUBMIT = "{{ " + _var("sway_spark_submit", "'spark-submit'") + " }}"
 PYSPARK_PYTHON = "{{ " + _var("sway_pyspark_python", "''") + " }}"
 PROPERTIES_FILE = "{{ " + _var("sway_properties_file", "''") + " }}"
+# The Delta Lake JARs (Maven coordinates; the artifact names the Spark minor version, 4.2) and the
+# settings that turn them on: spark-submit starts the JVM before the job runs, so they go here.
+PACKAGES = "{{ " + _var("sway_packages", "'io.delta:delta-spark_4.2_2.13:4.4.0'") + " }}"
+DELTA_CONF = {
+    "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
+    "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+}
 # The score date: the run's logical date (= the data interval's start for scheduled runs). A run
 # without a logical date has no `ds`: it renders empty and the task fails without retrying.
 DATE = "{{ ds | default('') }}"
@@ -143,6 +153,7 @@ class SwayStageOperator(SparkSubmitOperator):
         self.env_vars = {k: str(v) for k, v in (self.env_vars or {}).items() if str(v).strip()}
         self.py_files = self.py_files or None
         self.properties_file = self.properties_file or None
+        self.packages = self.packages or None
         self._conn_id = self._conn_id or "spark_default"
         self._spark_binary = self._spark_binary or "spark-submit"
         self._hook = None  # built from the rendered values
@@ -195,6 +206,8 @@ with DAG(
                 conn_id=CONN_ID,
                 spark_binary=SPARK_SUBMIT,
                 properties_file=PROPERTIES_FILE,
+                packages=PACKAGES,
+                conf=DELTA_CONF,
                 env_vars={"PYSPARK_PYTHON": PYSPARK_PYTHON, "SWAY_CONF_DIR": CONF_DIR},
             )
             for stage in STAGES

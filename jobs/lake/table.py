@@ -2,15 +2,8 @@
 
 Stages only use `Lake`. It validates arguments and conforms every DataFrame to its TableSpec
 (transforms.schemas) on the way in and out, so a table's columns, order and types are decided in
-exactly one place, then hands the work to one of two engines:
-
-- "native" (jobs/delta_native.py): Spark's own `format("delta")`; needs the Delta JARs on the
-  classpath (clusters, `--packages`). It is the engine for anything that is not a local folder.
-- "bridge" (jobs/delta_bridge.py): no JARs (sealed build machines, CI, laptops): Spark scans/writes
-  plain Parquet and the driver commits the files with delta-rs. Local filesystem only.
-
-Both produce ordinary Delta tables (delta-spark, delta-rs, Polars and DuckDB read them). The typed
-errors live in jobs/table_engine.py and are re-exported here.
+exactly one place, then hands the work to delta-spark (jobs/lake/delta.py). The tables are
+ordinary Delta tables: delta-rs, Polars and DuckDB read them too (tests/test_tables.py).
 """
 
 from __future__ import annotations
@@ -20,38 +13,18 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jobs.delta_native import NativeEngine, replace_where
-from jobs.session import delta_jars_present
-from jobs.table_engine import (
-    ConcurrentWriteError,
-    Engine,
+from jobs.lake.delta import DeltaTables, replace_where
+from jobs.lake.errors import (
     PartitionMismatchError,
     TableError,
     TableNotFoundError,
-    WriteMode,
-    isin,
-    partition_string,
+    sql_in,
 )
+from transforms.erasure import stats_columns
 from transforms.schemas import TABLES, TableSpec
-
-__all__ = [
-    "ConcurrentWriteError",
-    "Engine",
-    "Lake",
-    "NativeEngine",
-    "PartitionMismatchError",
-    "TableError",
-    "TableNotFoundError",
-    "WriteMode",
-    "conform",
-    "isin",
-    "partition_string",
-    "replace_where",
-    "value_list",
-]
 
 log = logging.getLogger(__name__)
 
@@ -90,33 +63,28 @@ def value_list(values: Sequence[Any], what: str) -> list[Any]:
         raise TableError(f"{what}: expected a sequence of values, got {values!r}") from exc
 
 
+def table_properties(spec: TableSpec) -> dict[str, str]:
+    """Delta table properties from the spec: no min/max statistics of a column that can name a
+    person (Delta keeps them in its log, which outlives an erasure's vacuum)."""
+    columns = stats_columns(spec)
+    if columns is None:
+        return {}
+    if not columns:
+        return {"delta.dataSkippingNumIndexedCols": "0"}
+    return {"delta.dataSkippingStatsColumns": ",".join(columns)}
+
+
 class Lake:
     """The tables under one root (a local folder or a URI), read and written as Delta tables."""
 
-    def __init__(self, spark: SparkSession, root: str, engine: str = "auto") -> None:
+    def __init__(self, spark: SparkSession, root: str) -> None:
         self.spark = spark
-        # Local paths are made absolute: Spark executors and delta-rs must agree on the location.
+        # Local paths are made absolute: the driver, executors and other readers must agree.
         self.root = root if "://" in root or root.startswith("file:") else os.path.abspath(root)
-        jars = delta_jars_present(spark)
-        if engine == "auto":
-            engine = "native" if jars else "bridge"
-        if engine == "native":
-            if not jars:
-                raise TableError(
-                    "engine 'native' needs the Delta Lake JARs on the Spark classpath (e.g. "
-                    "spark-submit --packages io.delta:delta-spark_2.13:<version>); none found. "
-                    "Use engine 'auto' or 'bridge' to go through delta-rs instead."
-                )
-            self._impl: Engine = NativeEngine(spark)
-        elif engine == "bridge":
-            from jobs.delta_bridge import BridgeEngine  # imported on use: it loads delta-rs
-
-            self._impl = BridgeEngine(spark)
-        else:
-            raise TableError(f"unknown table engine {engine!r} (auto, native or bridge)")
-        self.engine: str = engine
-        self._evolved: set[str] = set()  # tables whose columns were checked against their spec
-        log.info("tables under %s use the %s engine", self.root, engine)
+        self._delta = DeltaTables(spark)
+        self._prepared: set[str] = set()  # tables created or checked against their spec
+        self._existing: set[str] = set()  # tables seen to exist
+        self.lease: Any = None  # the writer lease this process holds (jobs/lake/lease.py)
 
     def spec(self, name: str) -> TableSpec:
         try:
@@ -128,49 +96,63 @@ class Lake:
         return f"{self.root.rstrip('/')}/{name}"
 
     def exists(self, name: str) -> bool:
-        return self._impl.exists(self.path(name))
+        # A table, once there, stays: the layer never drops one (each check is a Delta query).
+        return name in self._existing or self.version(name) is not None
 
     def version(self, name: str) -> int | None:
         """Latest committed version, None when the table does not exist."""
-        return self._impl.version(self.path(name))
+        self.spec(name)
+        version = self._delta.version(self.path(name))
+        if version is not None:
+            self._existing.add(name)
+        return version
 
     def read(self, name: str, version: int | None = None) -> DataFrame:
         """The table (at `version`, default latest) with exactly the spec's columns and types."""
         spec = self.spec(name)
-        if not self.exists(name):
+        if version is None and not self.exists(name):
             raise TableNotFoundError(f"no Delta table {name!r} at {self.path(name)}")
-        return conform(self._impl.read(spec, self.path(name), version), spec, strict=False)
+        return conform(self._delta.read(self.path(name), version), spec, strict=False)
 
     def create(self, name: str) -> int:
         """Create the empty table if absent (idempotent); its current version."""
-        return self._impl.create(self.spec(name), self.path(name))
-
-    def _add_columns(self, name: str) -> None:
-        """Give an existing table the spec's `added` columns it lacks (nullable, a metadata-only
-        commit), once per Lake, right before the first commit of rows: older rows read them as
-        null and every reader sees the new ones. A write that fails Lake's own checks commits
-        nothing; one the engine refuses after staging its files (PartitionMismatchError) may
-        leave the columns added, which changes no row."""
         spec = self.spec(name)
-        if name in self._evolved or not spec.added:
-            return
-        added = self._impl.add_columns(spec, self.path(name))
-        if added:
-            log.warning("%s: added column(s) %s to the table", name, ", ".join(added))
-        self._evolved.add(name)
+        return self._delta.create(spec, self.path(name), table_properties(spec))
 
-    def append(self, name: str, df: DataFrame) -> int:
+    def _prepare(self, name: str) -> None:
+        """Before the first commit of rows (once per Lake): create the table, or give an existing
+        one the spec's `added` columns it lacks (nullable: older rows read them as null) and the
+        spec's table properties, each a metadata-only commit when anything changes."""
+        if name in self._prepared:
+            return
+        spec = self.spec(name)
+        if not self.exists(name):
+            self.create(name)
+        else:
+            added = self._delta.add_columns(spec, self.path(name)) if spec.added else []
+            if added:
+                log.warning("%s: added column(s) %s to the table", name, ", ".join(added))
+            self._delta.set_properties(self.path(name), table_properties(spec))
+        self._prepared.add(name)
+
+    def history(self, name: str, limit: int) -> list[Any]:
+        """The last `limit` commits (version, userMetadata), newest first; [] without a table."""
+        self.spec(name)
+        return self._delta.history(self.path(name), limit) or []
+
+    def append(self, name: str, df: DataFrame, token: str | None = None) -> int:
+        """Add df's rows in one commit (tagged `token` in its userMetadata, when given)."""
         spec = self.spec(name)
         data = conform(df, spec)
-        self._add_columns(name)
-        return self._impl.write(spec, self.path(name), data, "append")
+        self._prepare(name)
+        return self._delta.save(spec, self.path(name), data, "append", token=token)
 
     def overwrite(self, name: str, df: DataFrame) -> int:
         """Replace the whole content in one commit (older versions stay readable)."""
         spec = self.spec(name)
         data = conform(df, spec)
-        self._add_columns(name)
-        return self._impl.write(spec, self.path(name), data, "overwrite")
+        self._prepare(name)
+        return self._delta.save(spec, self.path(name), data, "overwrite")
 
     def replace_partitions(
         self, name: str, df: DataFrame, values: Mapping[str, Sequence[Any]]
@@ -178,7 +160,8 @@ class Lake:
         """Atomically replace the partitions matching `values` (AND over keys, IN per key) by df.
 
         Reruns of a day are idempotent this way. Rows of df outside those partitions raise
-        PartitionMismatchError before anything is committed; an empty df removes the partitions.
+        PartitionMismatchError (Delta's replaceWhere check) and nothing is committed; an empty
+        df removes the partitions.
         """
         spec = self.spec(name)
         if not values:
@@ -196,11 +179,12 @@ class Lake:
             if not data.isEmpty():
                 raise PartitionMismatchError(f"{name}: rows given but no partition to replace")
             return self.create(name)
-        self._add_columns(name)
-        return self._impl.replace_partitions(spec, self.path(name), data, lists)
+        self._prepare(name)
+        where = replace_where(lists)
+        return self._delta.save(spec, self.path(name), data, "overwrite", replaceWhere=where)
 
     def delete_where(self, name: str, column: str, values: Sequence[Any]) -> int | None:
-        """Remove rows whose `column` is in values (erasure), in one commit.
+        """Remove rows whose `column` is in values, in one commit.
 
         Returns the new version, or None when no row matched (or the table does not exist).
         """
@@ -208,32 +192,43 @@ class Lake:
         if column not in spec.columns:
             raise TableError(f"{name}: unknown column {column!r}")
         vals = value_list(values, f"{name}.{column}")
-        if not vals or not self.exists(name):
+        if not vals:
             return None
-        return self._impl.delete_where(spec, self.path(name), column, vals)
+        return self.delete_rows(name, sql_in(column, vals))
 
-    def delete_rows(self, name: str, condition: Column) -> int | None:
-        """Remove the rows where `condition` holds, in one commit (erasure; a null condition
-        counts as false: such rows are kept). The new version, or None when no row matched (or
-        the table does not exist): a rerun commits nothing."""
-        spec = self.spec(name)
-        if not self.exists(name):
-            return None
-        return self._impl.delete_rows(spec, self.path(name), F.coalesce(condition, F.lit(False)))
-
-    def vacuum(self, name: str, retention_hours: float = 0.0) -> int | None:
-        """Delete the table's files that its current version does not reference and that were
-        removed more than retention_hours ago (0, erasure: old versions stop being readable).
-        Files deleted (None: unknown, or no table)."""
+    def delete_rows(self, name: str, condition_sql: str) -> int | None:
+        """Remove the rows where the SQL condition holds, in one commit (erasure; a null
+        condition counts as false: such rows are kept). The new version, or None when no row
+        matched (or the table does not exist): a rerun commits nothing. A SQL string, not a
+        Column: DELETE goes through SQL so that it runs over Spark Connect too."""
         self.spec(name)
         if not self.exists(name):
             return None
-        return self._impl.vacuum(self.path(name), retention_hours)
+        if self._delta.read(self.path(name), None).where(F.expr(condition_sql)).isEmpty():
+            return None
+        return self._delta.delete(self.path(name), condition_sql)
+
+    def delete_matching(self, name: str, source: DataFrame, condition_sql: str) -> int:
+        """Remove the rows `t` matching the one-row DataFrame `source` `s` by the SQL condition,
+        in one commit (erasure: the ids stay in `source`, out of the commit log); the version."""
+        self.spec(name)
+        return self._delta.delete_matching(self.path(name), source, condition_sql)
+
+    def vacuum(self, name: str, retention_hours: float) -> int | None:
+        """Delete the table's files that its current version does not reference and that were
+        removed (or written and never committed) more than retention_hours ago; 0 (erasure):
+        old versions stop being readable. Files deleted (None: no table)."""
+        self.spec(name)
+        if not self.exists(name):
+            return None
+        return self._delta.vacuum(self.path(name), retention_hours)
 
     def partition_values(self, name: str, column: str, version: int | None = None) -> set[Any]:
-        """The values a partition column takes in the table (at `version`), without reading
-        its data files (bridge: from the Delta log); empty when the table does not exist."""
+        """The values a partition column takes in the table (at `version`); empty when the
+        table does not exist."""
         spec = self.spec(name)
         if column not in spec.partition_by:
             raise TableError(f"{name}: {column!r} is not a partition column")
-        return self._impl.partition_values(self.path(name), column, version)
+        if version is None and not self.exists(name):
+            return set()
+        return self._delta.partition_values(self.path(name), column, version)
