@@ -145,10 +145,8 @@ class WriterLease:
         return None, dead
 
     def _claims(self) -> list[Claim]:
-        order: dict[str, int] = {}
-        for row in self.lake.history(TABLE, HISTORY_DEPTH):
-            if row["userMetadata"]:
-                order[row["userMetadata"]] = int(row["version"])  # newest first: ends on the first
+        # The rows first, the history after: every claim read then has its commit in the history
+        # (read the other way round, a claim committed in between would have no order).
         rows = (
             self.lake.read(TABLE)
             .groupBy("holder")
@@ -162,16 +160,14 @@ class WriterLease:
             )
             .collect()
         )
+        order: dict[str, int] = {}
+        for row in self.lake.history(TABLE, HISTORY_DEPTH):
+            if row["userMetadata"]:
+                order[row["userMetadata"]] = int(row["version"])  # newest first: ends on the first
         return [
             Claim(
-                r["holder"],
-                r["command"],
-                r["score_date"],
-                r["host"],
-                int(r["pid"]),
-                _utc(r["claimed_at"]),
-                _utc(r["expires_at"]),
-                order.get(r["holder"], -1),
+                r["holder"], r["command"], r["score_date"], r["host"], int(r["pid"]),
+                _utc(r["claimed_at"]), _utc(r["expires_at"]), order.get(r["holder"], -1),
             )  # fmt: skip
             for r in rows
         ]
