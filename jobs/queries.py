@@ -3,7 +3,7 @@
     from jobs.queries import influencers, explain_person
     influencers(lake, "ai", date(2026, 11, 20), min_score=50, limit=20).toPandas()
 
-Each takes a `jobs.tables.Lake` (or anything with its `read`) and returns a DataFrame or a dict.
+Each takes a `jobs.lake.Lake` (or anything with its `read`) and returns a DataFrame or a dict.
 """
 
 from __future__ import annotations

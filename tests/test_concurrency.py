@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -120,29 +121,27 @@ def test_two_daily_runs_of_a_date_one_succeeds_the_other_fails_clearly(spark, la
 
 def files_naming(root: str, ids: set[int]) -> list[str]:
     """Every file under root that holds one of ids: Parquet columns of 64-bit integers (data
-    files, Delta checkpoints), any text (the Delta log's JSON, quarantined records)."""
+    files, Delta checkpoints) or strings with the id as a whole number (quarantined JSON
+    records), and any other file's text (the Delta log's JSON)."""
+    number = re.compile(r"(?<![0-9.])(" + "|".join(str(i) for i in ids) + r")(?![0-9])")
     found = []
-    words = [str(i).encode() for i in ids]
     for folder, _, names in os.walk(root):
         for name in names:
             path = os.path.join(folder, name)
             if name.endswith(".parquet"):
                 table = pq.read_table(path)
                 for column in table.columns:
-                    if pa.types.is_int64(column.type):
-                        if ids & set(column.drop_null().to_pylist()):
-                            found.append(path)
-                            break
-                    elif pa.types.is_string(column.type) and any(
-                        w.decode() in v for v in column.drop_null().to_pylist() for w in words
-                    ):
+                    values = column.drop_null().to_pylist()
+                    if pa.types.is_int64(column.type) and ids & set(values):
+                        found.append(path)
+                        break
+                    if pa.types.is_string(column.type) and any(map(number.search, values)):
                         found.append(path)
                         break
             elif not name.endswith(".crc"):
                 with open(path, "rb") as handle:
-                    data = handle.read()
-                if any(w in data for w in words):
-                    found.append(path)
+                    if number.search(handle.read().decode("utf-8", "replace")):
+                        found.append(path)
     return found
 
 

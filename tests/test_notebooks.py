@@ -101,7 +101,20 @@ def test_explore_scores_runs_headless(tuned, executed) -> None:
     nb = run_notebook("explore_scores", parameters, executed / "explore_scores.ipynb")
     text = _text(nb)
     assert "2026-11-20" in text and "people moved since the day before" in text
-    assert _images(nb) >= 4
+    assert "reciprocal pairs" in text
+    assert _images(nb) >= 5
+
+
+@pytest.mark.slow
+def test_explore_scores_runs_over_spark_connect(tuned, executed, connect_server) -> None:
+    """The same notebook, unchanged, as a Spark Connect client of a local server."""
+    _, lake = tuned
+    sets = ["spark.shuffle_partitions=2", f"spark.remote={connect_server}"]
+    parameters = {"lake_root": str(lake), "conf_sets": sets, "top_n": 5}
+    nb = run_notebook("explore_scores", parameters, executed / "explore_scores_connect.ipynb")
+    text = _text(nb)
+    assert "people moved since the day before" in text and "reciprocal pairs" in text
+    assert _images(nb) >= 5
 
 
 def test_parameters_are_injected_after_the_tagged_cell() -> None:
