@@ -21,7 +21,12 @@ from pathlib import Path
 
 import pytest
 
+from jobs.session import DELTA_SETTINGS
 from jobs.stages import STAGES
+
+# The Delta extension and catalog every task passes to spark-submit (the DAG imports nothing of
+# Sway, so it holds its own copy; this checks the two agree).
+DELTA_CONF = [arg for key, value in DELTA_SETTINGS.items() for arg in ("--conf", f"{key}={value}")]
 
 REPO = Path(__file__).resolve().parent.parent
 DAG_FOLDER = REPO / "jobs" / "dags"
@@ -81,6 +86,7 @@ if dag is not None:
         "sway_spark_submit": "/opt/spark/bin/spark-submit",
         "sway_pyspark_python": "/opt/venv/bin/python",
         "sway_properties_file": "/etc/sway/spark.properties",
+        "sway_packages": "io.delta:delta-spark_4.2_2.13:4.4.0,org.apache.hadoop:hadoop-aws:3.4.1",
     }
     out["dag"] = {
         "timetable": type(dag.timetable).__name__,
@@ -188,8 +194,11 @@ def test_dag_integrity_and_rendered_commands(airflow_bin, tmp_path):
             "spark-submit",
             "--master",
             "local[2]",
+            *DELTA_CONF,
             "--py-files",
             "/opt/sway/sway.zip",
+            "--packages",
+            "io.delta:delta-spark_4.2_2.13:4.4.0",
             "--name",
             f"sway-{stage}-2026-11-20",
             "/opt/sway/main.py",
@@ -209,8 +218,11 @@ def test_dag_integrity_and_rendered_commands(airflow_bin, tmp_path):
             "/opt/spark/bin/spark-submit",
             "--master",
             "local[1]",
+            *DELTA_CONF,
             "--properties-file",
             "/etc/sway/spark.properties",
+            "--packages",
+            "io.delta:delta-spark_4.2_2.13:4.4.0,org.apache.hadoop:hadoop-aws:3.4.1",
             "--name",
             f"sway-{stage}-2026-11-19",
             "/src/sway/jobs/main.py",
