@@ -165,7 +165,8 @@ def test_erase_during_a_daily_run_waits_and_leaves_no_trace(spark, lake_copy):
     assert "Erased 1 people" in out
     leftover = files_naming(root, ids)
     assert not [f for f in leftover if "/_sample/" not in f], leftover
-    assert_no_duplicates(spark, root, original)
+    scores = Lake(spark, root).read("scores")  # the erasure removed rows: no count to compare
+    assert scores.count() == scores.select("person_id", "score_date").distinct().count() > 0
 
 
 def test_a_run_killed_during_publish_leaves_consistent_tables_and_reruns(spark, lake_copy):

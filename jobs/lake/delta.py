@@ -226,7 +226,10 @@ class DeltaTables:
         hours = f"RETAIN {float(retention_hours)} HOURS"
         try:
             with delta_errors(path):
-                doomed = self.spark.sql(f"VACUUM {quoted(path)} {hours} DRY RUN").collect()
+                listed = self.spark.sql(f"VACUUM {quoted(path)} {hours} DRY RUN").collect()
+                # The dry run lists emptied partition folders (`col=value`) too: files only
+                # decide, so that a rerun with nothing to delete commits nothing.
+                doomed = [r for r in listed if "=" not in r[0].rstrip("/").rsplit("/", 1)[-1]]
                 if doomed:
                     self.spark.sql(f"VACUUM {quoted(path)} {hours}").collect()
         finally:
@@ -234,8 +237,7 @@ class DeltaTables:
                 self.spark.conf.unset(RETENTION_CHECK)
             else:
                 self.spark.conf.set(RETENTION_CHECK, before)
-        # The dry run lists the emptied partition folders too (`col=value`): files only.
-        return sum(1 for row in doomed if "=" not in row[0].rstrip("/").rsplit("/", 1)[-1])
+        return len(doomed)
 
     def partition_values(self, path: str, column: str, version: int | None) -> set[Any]:
         """A partition column's values in the snapshot (a scan of that column only: Parquet

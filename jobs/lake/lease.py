@@ -166,8 +166,14 @@ class WriterLease:
                 order[row["userMetadata"]] = int(row["version"])  # newest first: ends on the first
         return [
             Claim(
-                r["holder"], r["command"], r["score_date"], r["host"], int(r["pid"]),
-                _utc(r["claimed_at"]), _utc(r["expires_at"]), order.get(r["holder"], -1),
+                r["holder"],
+                r["command"],
+                r["score_date"],
+                r["host"],
+                int(r["pid"]),
+                _utc(r["claimed_at"]),
+                _utc(r["expires_at"]),
+                order.get(r["holder"], -1),
             )  # fmt: skip
             for r in rows
         ]
