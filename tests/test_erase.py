@@ -148,7 +148,7 @@ def test_history_is_gone(erased, spark):
         for file in files:
             rows = pq.read_table(file).to_pylist()
             assert not any(pattern.search(repr(row)) for row in rows), (name, file)
-        # The log keeps paths and counts, never the ids (the bridge writes no min/max stats).
+        # The log keeps paths and counts, never the ids (no id statistics, no id in the SQL).
         log_dir = os.path.join(folder, "_delta_log")
         for entry in os.listdir(log_dir):
             if entry.endswith(".json"):
