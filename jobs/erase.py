@@ -6,8 +6,8 @@
 2. in every table whose rows can name a person (transforms/erasure.py decides from the schemas,
    and refuses a table with an id column it does not know), deletes the rows naming one of the
    people or their accounts, ONE commit per table (Lake.delete_matching, a MERGE: nothing is
-   visible before the commit; a table with no such row gets no commit). `accounts` and `people` go last, so that a
-   rerun after a crash still finds the accounts whose rows remain elsewhere;
+   visible before the commit; a table with no such row gets no commit). `accounts` and `people`
+   go last, so that a rerun after a crash still finds the accounts whose rows remain elsewhere;
 3. vacuums those tables with retention 0: the files that only older versions reference (where the
    erased rows still are) are deleted, so time travel to a version before the erasure ends;
 4. appends an `erase` row to the `runs` manifest: how many people were asked for, how many
