@@ -96,7 +96,7 @@ def test_round_trip_every_kind_and_other_readers(
 ) -> None:
     monkeypatch.setitem(TABLES, "kinds", TableSpec("kinds", KINDS, partition_by))
     written = spark.createDataFrame(KIND_ROWS, KINDS)
-    assert lake.append("kinds", written) == 0
+    assert lake.append("kinds", written) == 1
 
     back = lake.read("kinds")
     assert back.schema == KINDS
@@ -116,7 +116,7 @@ def test_round_trip_every_kind_and_other_readers(
         assert all(f.split(os.sep)[0].startswith("day=") for f in files)
         # A null partition value is replaceable like any other, here together with D2.
         new = spark.createDataFrame([(10, *[None] * 7)], KINDS)
-        assert lake.replace_partitions("kinds", new, {"day": [None, D2]}) == 1
+        assert lake.replace_partitions("kinds", new, {"day": [None, D2]}) == 2
         assert sorted(r.id for r in lake.read("kinds").collect()) == [1, 10, 2**63 - 1]
 
 
@@ -156,13 +156,13 @@ def test_replace_partitions_multi_column_single_commit(spark: SparkSession, lake
         lake.replace_partitions(
             "quarantine", quarantine_df(spark, seed), {"source": ["ingest", "pairs"]}
         )
-        == 0
+        == 1
     )
 
     new = quarantine_df(spark, [("ingest", "new-1", D1), ("ingest", "new-2", D2)])
     assert (
         lake.replace_partitions("quarantine", new, {"source": ["ingest"], "event_date": [D1, D2]})
-        == 1
+        == 2
     )
     got = {(r.source, r.record) for r in lake.read("quarantine").collect()}
     assert got == {
@@ -175,10 +175,10 @@ def test_replace_partitions_multi_column_single_commit(spark: SparkSession, lake
     }
 
     # An empty df removes the partitions (every source on D3 here).
-    assert lake.replace_partitions("quarantine", new.limit(0), {"event_date": [D3]}) == 2
+    assert lake.replace_partitions("quarantine", new.limit(0), {"event_date": [D3]}) == 3
     assert {r.event_date for r in lake.read("quarantine").collect()} == {D1, D2}
     # Nothing matches an empty value list: no commit.
-    assert lake.replace_partitions("quarantine", new.limit(0), {"event_date": []}) == 2
+    assert lake.replace_partitions("quarantine", new.limit(0), {"event_date": []}) == 3
 
 
 def test_partition_mismatch_leaves_table_unchanged(spark: SparkSession, lake: Lake) -> None:
@@ -196,7 +196,7 @@ def test_partition_mismatch_leaves_table_unchanged(spark: SparkSession, lake: La
     with pytest.raises(PartitionMismatchError):
         lake.replace_partitions("quarantine", other_source, {"event_date": []})
 
-    assert lake.version("quarantine") == 0
+    assert lake.version("quarantine") == 1
     assert rows(lake.read("quarantine")) == before
     # Delta checks the rows while writing them: the refused write's files stay on disk,
     # referenced by no version, until a vacuum (the writer lease's sweep after a crash, erase).
@@ -215,26 +215,26 @@ def test_partition_mismatch_leaves_table_unchanged(spark: SparkSession, lake: La
 def test_delete_where_rewrites_files_in_one_commit(spark: SparkSession, lake: Lake) -> None:
     lake.append("scores", scores_df(spark, D1, [1, 2, 3]).union(scores_df(spark, D2, [2, 4])))
 
-    assert lake.delete_where("scores", "person_id", [2, 99]) == 1
+    assert lake.delete_where("scores", "person_id", [2, 99]) == 2
     assert rows(lake.read("scores").select("score_date", "person_id")) == [
         (D1, 1),
         (D1, 3),
         (D2, 4),
     ]
-    assert lake.read("scores", version=0).count() == 5  # erased rows stay in old versions
+    assert lake.read("scores", version=1).count() == 5  # erased rows stay in old versions
     assert lake.delete_where("scores", "person_id", [2]) is None  # nothing left to erase
-    assert lake.delete_where("scores", "score_date", [D2]) == 2  # a partition column: no rewrite
+    assert lake.delete_where("scores", "score_date", [D2]) == 3  # a partition column: no rewrite
     assert rows(lake.read("scores").select("person_id")) == [(1,), (3,)]
     assert lake.delete_where("scores", "person_id", []) is None
     assert lake.delete_where("topic_scores", "person_id", [1]) is None  # absent table
-    assert lake.version("scores") == 2
+    assert lake.version("scores") == 3
 
     # Partition directories with escaped characters; the result as other readers see it.
     odd = "a/b: c%"
     lake.append(
         "quarantine", quarantine_df(spark, [(odd, "x", D1), (odd, "y", D1), ("s", "x", D2)])
     )
-    assert lake.delete_where("quarantine", "record", ["x"]) == 1
+    assert lake.delete_where("quarantine", "record", ["x"]) == 2
     left = deltalake.DeltaTable(lake.path("quarantine")).to_pyarrow_table()
     assert left.select(["source", "record"]).to_pylist() == [{"source": odd, "record": "y"}]
     assert pl.read_delta(lake.path("quarantine"))["record"].to_list() == ["y"]
@@ -276,7 +276,7 @@ def test_a_column_added_to_a_spec_is_added_to_the_table(
     lake = Lake(spark, str(tmp_path / "lake"))
     _grow(monkeypatch, lake, spark)
     assert rows(lake.read("notes")) == [(D1, 1, None)]  # before any write: null, no commit
-    assert lake.version("notes") == 0
+    assert lake.version("notes") == 1
     later = Lake(spark, lake.root)  # a new run, with the new release
     with pytest.raises(PartitionMismatchError):  # refused by Delta: no row changes
         later.replace_partitions(
@@ -287,20 +287,20 @@ def test_a_column_added_to_a_spec_is_added_to_the_table(
         later.replace_partitions(
             "notes", spark.createDataFrame([(D2, 2, "x")], TABLES["notes"].schema), {"day": [D2]}
         )
-        == 2
+        == 3
     )  # version 1 added the column, version 2 holds the rows
     table = deltalake.DeltaTable(lake.path("notes"))
     assert [f.name for f in table.schema().fields] == ["day", "n", "tag"]
-    assert {h["version"]: h["operation"] for h in table.history()}[1] == "ADD COLUMNS"
+    assert {h["version"]: h["operation"] for h in table.history()}[2] == "ADD COLUMNS"
     read = pl.read_delta(lake.path("notes")).sort("day")
     assert read.select("n", "tag").rows() == [(1, None), (2, "x")]
     assert rows(later.read("notes")) == [(D1, 1, None), (D2, 2, "x")]
-    assert rows(later.read("notes", version=0)) == [(D1, 1, None)]  # time travel too
+    assert rows(later.read("notes", version=1)) == [(D1, 1, None)]  # time travel too
     # Only columns declared `added` may be missing: any other is an error, not a null.
     spec = TABLES["notes"]
     monkeypatch.setitem(TABLES, "notes", TableSpec("notes", spec.schema, ("day",)))
     with pytest.raises(TableError, match="missing column"):
-        later.read("notes", version=0)
+        later.read("notes", version=1)
 
 
 def test_paths(spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
