@@ -128,7 +128,7 @@ def _erase(ctx: RunContext, ids: list[int], vacuum: bool) -> ErasureReport:
     try:
         account_ids, networks = _accounts_of(lake, ids)
         report.accounts = len(account_ids)
-        source = ids_source(ctx.spark, ids, account_ids).cache()
+        source = ids_source(ctx.spark, ids, account_ids)
         for name in tables:
             step = f"delete from {name}"
             matched, version = _delete_from(lake, name, source, networks)
