@@ -26,13 +26,23 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> SparkSession:
             "spark.shuffle_partitions=2",
             "spark.log_level=ERROR",
             f"spark.checkpoint_dir={checkpoints}",
-            'spark.conf={"spark.default.parallelism": "2", "spark.driver.memory": "2g"}',
+            'spark.conf={"spark.default.parallelism": "2", "spark.driver.memory": "3g"}',
         ],
     )
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     session = build_session(config)
     yield session
     session.stop()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _uncached():
+    """Each module starts with nothing cached: a whole suite in one driver otherwise piles up
+    cached frames until a broadcast no longer fits. (Modules without Spark start none.)"""
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        active.catalog.clearCache()
+    yield
 
 
 SEED = 11
