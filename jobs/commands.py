@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import os
 from pathlib import Path
 
 import yaml
@@ -13,6 +14,7 @@ from pyspark.sql import functions as F
 from jobs.config import CONF_DIR, SwayConfig
 from jobs.context import RunContext
 from jobs.lake import Lake, LakeBusyError
+from jobs.logs import driver_output_to, one_line
 from jobs.runner import StageFailedError, run_daily, run_stages
 from jobs.session import JavaMissingError, SparkStartError, build_session
 from transforms.calibration import target_mean, target_score
@@ -22,25 +24,64 @@ log = logging.getLogger("sway")
 BUSY = 75  # exit code: another run is writing the lake; try again later (EX_TEMPFAIL)
 
 
-def open_context(config: SwayConfig, date, days: int = 1) -> RunContext:
-    spark = build_session(config)
+# Commands that only read the lake: they never create it (nor any table in it).
+READ_COMMANDS = ("status", "top", "influencers", "explain", "report", "calibrate")
+
+
+class NoLakeError(RuntimeError):
+    """A read command pointed at a lake folder that does not exist."""
+
+
+def open_context(config: SwayConfig, date, days: int = 1, log_path=None, verbose=False):
+    # A local driver started here writes its output (Ivy, Spark) to the log file.
+    with driver_output_to(None if verbose else log_path):
+        spark = build_session(config)
     return RunContext(spark, config, Lake(spark, config.lake.root), date, days)
 
 
-def dispatch(args: argparse.Namespace, config: SwayConfig) -> int:
-    # import and erase take no --date: their runs rows are dated the day they run (UTC).
-    undated = args.command in ("import", "erase")
-    date = dt.datetime.now(dt.UTC).date() if undated else getattr(args, "last", None) or args.date
+def reads_only(args: argparse.Namespace) -> bool:
+    return args.command in READ_COMMANDS or (
+        args.command in ("backtest", "fit") and not args.run and not getattr(args, "rescore", False)
+    )
+
+
+def require_lake(root: str) -> None:
+    """A read command on a local lake folder that does not exist: say so, create nothing."""
+    local = "://" not in root or root.startswith("file:")
+    path = root.removeprefix("file://").removeprefix("file:")
+    if local and not os.path.isdir(path):
+        raise NoLakeError(f"no lake at {root} (lake.root): nothing to read")
+
+
+def dispatch(
+    args: argparse.Namespace, config: SwayConfig, log_path=None, verbose: bool = False
+) -> int:
+    """Run the command; every failure is one line on the console (the traceback goes to the
+    log file, and to the console too with --verbose) and an exit code (docs/OPERATIONS.md)."""
+    see = f" (log: {log_path})" if log_path else ""
     try:
-        ctx = open_context(config, date, getattr(args, "days", 1))
+        return _dispatch(args, config, log_path, verbose)
     except (JavaMissingError, SparkStartError) as error:
-        print(f"error: {error}")
+        log.debug("Spark did not start", exc_info=True)
+        print(f"error: {error}{see}")
         return 3
-    try:
-        return run_command(ctx, args)
     except LakeBusyError as error:
         print(f"error: {error}")
         return BUSY
+    except Exception as error:  # noqa: BLE001 - one line for the operator, the rest in the log
+        log.debug("%s failed", args.command, exc_info=True)
+        print(f"error: {one_line(error)}{see}")
+        return 1
+
+
+def _dispatch(args: argparse.Namespace, config: SwayConfig, log_path, verbose: bool) -> int:
+    if reads_only(args):
+        require_lake(config.lake.root)
+    # import and erase take no --date: their runs rows are dated the day they run (UTC).
+    undated = args.command in ("import", "erase")
+    date = dt.datetime.now(dt.UTC).date() if undated else getattr(args, "last", None) or args.date
+    ctx = open_context(config, date, getattr(args, "days", 1), log_path, verbose)
+    return run_command(ctx, args)
 
 
 def run_command(ctx: RunContext, args: argparse.Namespace) -> int:
@@ -53,6 +94,10 @@ def run_command(ctx: RunContext, args: argparse.Namespace) -> int:
             run_daily(ctx)
         elif args.command == "calibrate":
             calibrate(ctx)
+        elif args.command == "status":
+            from jobs.status import print_status
+
+            print_status(ctx)
         elif args.command == "top":
             print_top(ctx, args.limit)
         elif args.command == "influencers":

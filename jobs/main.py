@@ -1,7 +1,8 @@
 """Command line of Sway; also the entry point for spark-submit (`spark-submit jobs/main.py ...`).
 
 python -m jobs <stage> --date YYYY-MM-DD [--conf conf/local.yaml] [--set key=value ...]
-python -m jobs daily   --date YYYY-MM-DD [--days N]
+python -m jobs daily   --date YYYY-MM-DD [--days N] [--allow-empty] [--allow-thin]
+python -m jobs status  --date YYYY-MM-DD
 python -m jobs influencers --topic T --date YYYY-MM-DD [--min-score S] [--limit N]
 python -m jobs explain --person ID --date YYYY-MM-DD
 python -m jobs report  --date YYYY-MM-DD [--out PATH] [--quality JSON]
@@ -16,8 +17,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import logging
 import os
+import re
 import sys
 import textwrap
 
@@ -36,10 +37,23 @@ under lake.root and is idempotent for its date: a rerun replaces that date's out
 
 
 def _date(text: str) -> dt.date:
+    """Strictly YYYY-MM-DD (Python alone would also take 20261120 or 2026-W47-5)."""
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise ValueError(text)
         return dt.date.fromisoformat(text)
     except ValueError as error:
-        raise argparse.ArgumentTypeError(f"--date must be YYYY-MM-DD, got {text!r}") from error
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from error
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
 
 
 def _timestamp(text: str) -> dt.datetime:
@@ -69,12 +83,30 @@ def _common(parser: argparse.ArgumentParser, days: bool = False, date: bool = Tr
         dest="overrides",
         help="override one setting, e.g. --set propagation.alpha=0.9 (repeatable)",
     )
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="print Spark's output and full tracebacks on the console (else: the log file)",
+    )
     if days:
         parser.add_argument(
             "--days",
-            type=int,
+            type=_positive,
             default=1,
             help="ingest/aggregate the N days ending at --date (first run or backfill; default 1)",
+        )
+        parser.add_argument(
+            "--allow-empty",
+            action="store_true",
+            dest="allow_empty",
+            help="go on when a day has no raw interactions (else the run fails before writing)",
+        )
+        parser.add_argument(
+            "--allow-thin",
+            action="store_true",
+            dest="allow_thin",
+            help="go on when a day has far fewer raw interactions than the days before it "
+            "(health.min_share_of_median of their median)",
         )
 
 
@@ -109,6 +141,12 @@ def build_parser() -> argparse.ArgumentParser:
         "write conf/calibration/<version>.yaml (needs the date's ranks, signals and prior)",
     )
     _common(calibrate)
+    status = commands.add_parser(
+        "status",
+        help="the date's stage attempts from the runs manifest: started, succeeded, failed, or "
+        "started and never finished (killed, or still running)",
+    )
+    _common(status)
     top = commands.add_parser("top", help="print the date's top people with their network parts")
     _common(top)
     top.add_argument("--limit", type=int, default=10)
@@ -274,20 +312,19 @@ def _import_parser(commands) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("py4j").setLevel(logging.WARNING)
     try:
         config = load_config(args.conf, args.overrides)
     except ConfigError as error:
         print(f"config error: {error}", file=sys.stderr)
         return 2
-    from jobs import commands
+    from jobs import commands, logs
+    from jobs.health import allowing
 
-    return commands.dispatch(args, config)
+    if getattr(args, "allow_empty", False) or getattr(args, "allow_thin", False):
+        config = allowing(config, args.allow_empty, args.allow_thin)
+    path = logs.log_file(config.logging, args.command)
+    logs.configure(config.logging, path, args.verbose)
+    return commands.dispatch(args, config, path, args.verbose)
 
 
 if __name__ == "__main__":

@@ -1,13 +1,16 @@
-"""The `runs` manifest: one row per stage attempt, appended whatever its outcome."""
+"""The `runs` manifest: two rows per stage attempt, `started` first, then how it ended."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from jobs.context import RunContext, StageReport, code_version
 from transforms.schemas import RUNS
+
+STARTED = "started"  # an attempt's first row; its second says succeeded or failed
 
 
 def record(
@@ -16,9 +19,10 @@ def record(
     status: str,
     report: StageReport | None,
     started: dt.datetime,
-    finished: dt.datetime,
+    finished: dt.datetime | None,
     message: str | None = None,
 ) -> None:
+    """Append one row; an attempt is its `started` row and its end row (same started_at)."""
     report = report or StageReport()
     row = (
         ctx.run_id,
@@ -32,8 +36,8 @@ def record(
         {k: v for k, v in report.outputs.items() if v is not None},
         {k: int(v) for k, v in report.counts.items()},
         started.replace(tzinfo=None),
-        finished.replace(tzinfo=None),
-        (finished - started).total_seconds(),
+        None if finished is None else finished.replace(tzinfo=None),
+        None if finished is None else (finished - started).total_seconds(),
         message,
     )
     ctx.lake.append("runs", ctx.spark.createDataFrame([row], RUNS.schema))
@@ -66,4 +70,16 @@ def completed(ctx: RunContext, stage: str) -> StageReport | None:
         inputs=dict(row["input_versions"] or {}),
         outputs=dict(row["output_versions"] or {}),
         details={"resumed": True},
+    )
+
+
+def attempts(runs: DataFrame) -> DataFrame:
+    """One row per attempt: its end row (succeeded or failed), else its `started` row (an
+    attempt killed before it ended, or still running)."""
+    key = [F.col(c) for c in ("run_id", "score_date", "stage", "started_at")]
+    ended_first = Window.partitionBy(*key).orderBy((F.col("status") == F.lit(STARTED)).asc())
+    return (
+        runs.withColumn("attempt_row", F.row_number().over(ended_first))
+        .where(F.col("attempt_row") == 1)
+        .drop("attempt_row")
     )

@@ -17,6 +17,7 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from jobs.lake import Lake
+from jobs.manifest import attempts
 from transforms.calibration import target_mean, target_score
 
 TOLERANCE = 2.0  # the calibration targets: mean, p95 and p99 within +-2 points
@@ -37,16 +38,16 @@ def _plain(row) -> dict[str, Any]:
 def manifest(lake: Lake, date: dt.date, stage_order: Sequence[str]) -> list[dict[str, Any]]:
     """The latest attempt of each stage on `date`, in run order, with its number of attempts.
 
-    The manifest holds one row per stage attempt (a few per date): collecting a date's rows is
+    The manifest holds two rows per stage attempt (a few per date): collecting a date's rows is
     cheap."""
     runs = _day(lake, "runs", date)
     if runs is None:
         return []
-    rows = [_plain(r) for r in runs.orderBy("started_at").collect()]
+    rows = [_plain(r) for r in attempts(runs).orderBy("started_at").collect()]
     latest: dict[str, dict[str, Any]] = {}
     for row in rows:
-        attempts = latest.get(row["stage"], {}).get("attempts", 0) + 1
-        latest[row["stage"]] = {**row, "attempts": attempts}
+        tries = latest.get(row["stage"], {}).get("attempts", 0) + 1
+        latest[row["stage"]] = {**row, "attempts": tries}
     order = {name: i for i, name in enumerate(stage_order)}
     return sorted(latest.values(), key=lambda r: (order.get(r["stage"], len(order)), r["stage"]))
 
@@ -61,7 +62,9 @@ def run_header(stages: list[dict[str, Any]], scores_run_id: str | None) -> dict[
     keys = ("run_id", "algorithm_version", "code_version", "config_hash")
     header = {k: chosen[k] for k in keys}
     header["started_at"] = min(r["started_at"] for r in stages)
-    header["finished_at"] = max(r["finished_at"] for r in stages)
+    # An attempt that never ended has no finish time.
+    ended = [r["finished_at"] for r in stages if r["finished_at"]]
+    header["finished_at"] = max(ended, default=None)
     header["mixed"] = sorted(
         {k for r in stages for k in ("run_id", "config_hash", "code_version") if r[k] != chosen[k]}
     )

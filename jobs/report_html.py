@@ -87,7 +87,7 @@ def header(data: dict[str, Any], config_hash: str) -> str:
         [
             "stages ran",
             f"{h['started_at']:%Y-%m-%d %H:%M:%S} → {h['finished_at']:%H:%M:%S} UTC"
-            if h.get("started_at")
+            if h.get("started_at") and h.get("finished_at")
             else None,
         ],  # fmt: skip
         ["people scored / active", f"{pop.get('scored', 0)} / {pop.get('active', 0)}"],

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from jobs import manifest
 from jobs.context import RunContext, StageReport
+from jobs.logs import one_line
 from jobs.stages import STAGES
 
 log = logging.getLogger("sway")
@@ -41,20 +42,22 @@ def run_stage(ctx: RunContext, name: str) -> StageReport:
     clock = time.perf_counter()
     days = f" days={ctx.days}" if ctx.days > 1 else ""
     log.info("stage=%s date=%s%s run_id=%s: started", name, ctx.score_date, days, ctx.run_id)
+    # Recorded first, so that an attempt killed half-way shows as started and never finished.
+    manifest.record(ctx, name, manifest.STARTED, None, started, None)
     try:
         report = stage(ctx)
     except Exception as error:
-        manifest.record(
-            ctx, name, "failed", None, started, dt.datetime.now(dt.UTC), repr(error)[:2000]
-        )
+        message = one_line(error)
+        manifest.record(ctx, name, "failed", None, started, dt.datetime.now(dt.UTC), message)
+        log.debug("stage=%s date=%s: traceback", name, ctx.score_date, exc_info=True)
         log.error(
-            "stage=%s date=%s: FAILED after %.1fs: %r",
+            "stage=%s date=%s: FAILED after %.1fs: %s",
             name,
             ctx.score_date,
             time.perf_counter() - clock,
-            error,
+            message,
         )
-        raise StageFailedError(f"stage {name} failed for {ctx.score_date}: {error}") from error
+        raise StageFailedError(f"stage {name} failed for {ctx.score_date}: {message}") from error
     manifest.record(ctx, name, "succeeded", report, started, dt.datetime.now(dt.UTC))
     counts = " ".join(f"{k}={v}" for k, v in report.counts.items())
     log.info(

@@ -82,7 +82,7 @@ def build_session(config: SwayConfig) -> SparkSession:
         spark = builder.getOrCreate()
     except PySparkRuntimeError as exc:
         raise SparkStartError(
-            f"Spark did not start ({exc.getErrorClass()}); if the log above says "
+            f"Spark did not start ({exc.getErrorClass()}); if its output says "
             f"'unresolved dependency', it could not download {', '.join(config.spark.packages)}: "
             "point spark.jars at local copies instead (--set 'spark.packages=[]' and "
             'spark.conf."spark.jars"=a.jar,b.jar; docs/CLUSTER.md)'

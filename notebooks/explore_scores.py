@@ -70,9 +70,10 @@ from jobs.graph_queries import (  # noqa: E402
     engagement_graph,
     reciprocal_pairs,
 )
+from jobs.lake import Lake  # noqa: E402
+from jobs.manifest import attempts  # noqa: E402
 from jobs.queries import explain_person, influencers  # noqa: E402
 from jobs.session import build_session  # noqa: E402
-from jobs.lake import Lake  # noqa: E402
 from transforms.calibration import target_mean, target_score  # noqa: E402
 
 pd.set_option("display.width", 160)
@@ -101,11 +102,12 @@ print(f"score date {day}: {scores.count()} people scored, {active.count()} activ
 
 # %% [markdown]
 # ## The runs behind the day
-# The `runs` manifest: one row per stage attempt (status, duration, counts).
+# The `runs` manifest, one row per stage attempt (status, duration, counts): `attempts` folds
+# each attempt's `started` row into its end row.
 
 # %%
 runs = (
-    lake.read("runs")
+    attempts(lake.read("runs"))
     .where(F.col("score_date") == F.lit(day))
     .orderBy("started_at")
     .select("stage", "status", "duration_s", "run_id", "counts")

@@ -304,8 +304,10 @@ def test_airflow_dags_test_scores_the_date(airflow_bin, tmp_path):
     assert set(scores["score_date"]) == {last}
     assert len(scores) > 100
     assert scores["score"].between(0, 100).all()
-    runs = DeltaTable(str(lake / "runs")).to_pandas()
-    assert set(runs["stage"]) == set(STAGES)
+    rows = DeltaTable(str(lake / "runs")).to_pandas()
+    # Each attempt's `started` row, then its end row: every attempt ended, and succeeded.
+    started, runs = rows[rows["status"] == "started"], rows[rows["status"] != "started"]
+    assert len(started) == len(runs) and set(runs["stage"]) == set(STAGES)
     assert (runs["status"] == "succeeded").all()
     # The ingest and aggregate tasks went through the days in windows of at most
     # window.backfill_chunk_days (4), one manifest row each, dated at the window's last day.

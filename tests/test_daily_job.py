@@ -19,6 +19,7 @@ from jobs.config import load_config
 from jobs.context import RunContext
 from jobs.lake import Lake
 from jobs.main import main
+from jobs.manifest import attempts
 from jobs.runner import MULTI_DAY_STAGES, run_stage
 from jobs.stages import STAGES
 from scripts.bench_aggregate import main as bench_aggregate
@@ -149,8 +150,8 @@ def test_bad_input_is_quarantined_with_a_reason(daily_run):
     _, lake, _ = daily_run
     reasons = {r.reason for r in lake.read("quarantine").select("reason").distinct().collect()}
     assert {"missing_actor_id", "unknown_action", "unknown_network"} <= reasons
-    counts = lake.read("runs").where(F.col("stage") == "ingest").collect()
-    ingest_counts = counts[-1].counts
+    counts = attempts(lake.read("runs")).where(F.col("stage") == "ingest").orderBy("started_at")
+    ingest_counts = counts.collect()[-1].counts
     assert ingest_counts["rows_in"] == sum(
         ingest_counts[k]
         for k in ("accepted", "quarantined", "duplicate", "self_reaction", "not_scorable")
@@ -160,7 +161,7 @@ def test_bad_input_is_quarantined_with_a_reason(daily_run):
 
 def test_manifest_has_every_stage_with_versions(daily_run):
     _, lake, last = daily_run
-    runs = lake.read("runs").where(F.col("score_date") == F.lit(last)).collect()
+    runs = attempts(lake.read("runs")).where(F.col("score_date") == F.lit(last)).collect()
     assert {r.stage for r in runs} == set(STAGES)
     for r in runs:
         assert r.status == "succeeded" and r.config_hash and r.code_version and r.duration_s >= 0
@@ -198,7 +199,7 @@ def test_edges_slid_from_yesterday_equal_the_recomputed_window(daily_run, spark,
     sums whose window holds it."""
     config, lake, last = daily_run
     first = last - dt.timedelta(days=1)
-    runs = lake.read("runs").where(F.col("stage") == "edges").collect()
+    runs = attempts(lake.read("runs")).where(F.col("stage") == "edges").collect()
     assert {r.score_date: r.counts["window_slid_days"] for r in runs} == {first: 0, last: 1}
     kept = {r.score_date for r in lake.read("pair_window").select("score_date").collect()}
     assert kept == {first, last}
@@ -338,7 +339,7 @@ def test_backfill_in_windows_writes_what_one_job_writes(daily_run, one_job):
 
     # The manifest: one ingest and one aggregate row per window, dated at the window's last day,
     # with its days and the run's id; the later stages once, for the run's date.
-    runs = lake.read("runs").where(F.col("score_date") <= F.lit(first)).collect()
+    runs = attempts(lake.read("runs")).where(F.col("score_date") <= F.lit(first)).collect()
     run_id = RunContext(None, config, None, first, 7).run_id
     for stage in MULTI_DAY_STAGES:
         rows = sorted((r for r in runs if r.stage == stage), key=lambda r: r.score_date)
@@ -352,7 +353,7 @@ def test_backfill_in_windows_writes_what_one_job_writes(daily_run, one_job):
         (name, first, run_id) for name in once
     )
     # The windows' counts add up to the one job's.
-    one_job_counts = {r.stage: r.counts for r in one_job.read("runs").collect()}
+    one_job_counts = {r.stage: r.counts for r in attempts(one_job.read("runs")).collect()}
     for stage in MULTI_DAY_STAGES:
         added: dict[str, int] = {}
         for r in runs:
@@ -380,11 +381,13 @@ def test_backfill_in_windows_writes_what_one_job_writes(daily_run, one_job):
 
 def test_unresolvable_delta_jars_stop_with_one_line(tmp_path):
     """A machine that cannot get the JARs (here: an artifact that does not exist) is told how to
-    point spark.jars at local copies, in one line, exit code 3."""
+    point spark.jars at local copies, in one line, exit code 3; Ivy's report is in the log file,
+    not on the console."""
+    (tmp_path / "lake").mkdir()
     out = subprocess.run(
         [
             sys.executable, "-m", "jobs", "top", "--date", "2026-11-20",
-            "--set", f"lake.root={tmp_path / 'lake'}",
+            "--set", f"lake.root={tmp_path / 'lake'}", "--set", f"logging.dir={tmp_path / 'logs'}",
             "--set", "spark.packages=[io.delta:delta-spark-nonexistent_2.13:0.0.1]",
         ],
         capture_output=True, text=True, timeout=300,
@@ -393,3 +396,6 @@ def test_unresolvable_delta_jars_stop_with_one_line(tmp_path):
     lines = out.stdout.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: Spark did not start")
     assert "spark.jars" in lines[0] and "delta-spark-nonexistent" in lines[0]
+    [log] = (tmp_path / "logs").iterdir()
+    assert f"(log: {log})" in lines[0]
+    assert "unresolved dependency" in log.read_text() and "resolving" not in out.stderr

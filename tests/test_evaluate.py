@@ -11,6 +11,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from jobs.manifest import attempts
 from scripts.eval_metrics import (
     calibration,
     explanation_max_error,
@@ -182,8 +183,9 @@ def test_evaluate_tiny_end_to_end(spark, tmp_path: Path) -> None:
     again = evaluate("tiny", tmp_path / "lake", seed=7, sets=["spark.shuffle_partitions=2"],
                      spark=spark, resume=True)  # fmt: skip
     runs = lake.read("runs")
-    assert runs.count() == stages_before  # one row deleted, one appended: nothing else ran
-    assert runs.where(F.col("score_date") == F.lit(future)).count() == 1
+    # The future's attempt (started and end rows) deleted, one attempt appended: nothing else ran.
+    assert runs.count() == stages_before
+    assert attempts(runs).where(F.col("score_date") == F.lit(future)).count() == 1
     assert again["spearman"] == out["spearman"] and again["predictive"] == out["predictive"]
 
     # The crowded-hour cap (docs/SCORING.md §4) damps a burst customer's day, no normal person's.

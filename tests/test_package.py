@@ -135,4 +135,5 @@ def test_packaged_daily_job_under_spark_submit(dist, tmp_path):
     )
     # The manifest's code version comes from the zip's metadata: no git checkout was at hand.
     assert set(runs["code_version"]) == {version}
-    assert set(runs["status"]) == {"succeeded"}
+    assert set(runs["status"]) == {"started", "succeeded"}
+    assert (runs["status"] == "started").sum() == (runs["status"] == "succeeded").sum()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import random
 
 import numpy as np
 import pytest
@@ -196,6 +197,22 @@ def test_network_parts_add_up_exactly(spark):
     assert set(parts) == {1}
     assert round(sum(parts[1].values()), 2) == 33.33
     assert sorted(parts[1].values()) == [11.11, 11.11, 11.11]
+
+
+def test_percentiles_across_whole_point_buckets(spark):
+    """Cumulative counts within a point bucket and across the buckets below it: the share of
+    active people at or below each score, as a direct count gives it."""
+    rng = random.Random(5)
+    people = [(i, round(rng.uniform(1, 99.99), 2), True) for i in range(400)]
+    people += [(i, people[i - 400][1], True) for i in range(400, 450)]  # ties
+    people += [(i, 0.0, False) for i in range(450, 460)]
+    scores = spark.createDataFrame(people, "person_id long, score double, active boolean")
+    got = {r.person_id: r.percentile for r in percentiles(scores).collect()}
+    active = [s for _, s, a in people if a]
+    for person, score, is_active in people:
+        at_or_below = sum(1 for s in active if s <= score)
+        expected = round(100.0 * at_or_below / len(active), 2) if is_active else 0.0
+        assert got[person] == pytest.approx(expected, abs=0.006), person
 
 
 def test_percentiles_and_deltas(spark):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from transforms.import_edgelist import EDGELIST, EdgeListLayout, parse_edgelist
@@ -97,9 +97,13 @@ def number_lines(text: DataFrame) -> DataFrame:
         F.col("value").alias("line"),
     )
     sizes = tagged.groupBy(F.col("part")).agg(F.count(F.lit(1)).alias("n"))
-    before = Window.orderBy(F.col("part")).rowsBetween(Window.unboundedPreceding, -1)
-    offsets = sizes.select(
-        F.col("part"), F.coalesce(F.sum(F.col("n")).over(before), F.lit(0)).alias("offset")
+    # Lines in the partitions before each one: a join of the (few) partition sizes, not a
+    # window over one partition.
+    offsets = (
+        sizes.alias("p")
+        .join(sizes.alias("earlier"), on=F.col("earlier.part") < F.col("p.part"), how="left")
+        .groupBy(F.col("p.part").alias("part"))
+        .agg(F.coalesce(F.sum(F.col("earlier.n")), F.lit(0)).alias("offset"))
     )
     return tagged.join(F.broadcast(offsets), on="part", how="inner").select(
         (F.col("offset") + F.col("row") + F.lit(1)).alias("line_no"), F.col("line")

@@ -154,23 +154,41 @@ def scored(
 def percentiles(scores: DataFrame) -> DataFrame:
     """person_id -> percentile: percent of active people with a score <= theirs (0 if inactive).
 
-    Scores have two decimals in [1, 100), so the histogram has at most 9,900 rows: the cumulative
-    sum over it is small and is broadcast back, instead of a global sort of every person.
+    Scores have two decimals in [1, 100), so the histogram has at most 9,900 rows, in at most
+    100 whole-point buckets: running sums within each bucket (a window per bucket) plus the
+    counts of the buckets below (a 100 x 100 join) give the cumulative counts without a global
+    sort of every person, nor a window over one partition; the result is broadcast back.
     """
     histogram = (
-        scores.where(F.col("active")).groupBy(F.col("score")).agg(F.count(F.lit(1)).alias("n"))
+        scores.where(F.col("active"))
+        .groupBy(F.col("score"))
+        .agg(F.count(F.lit(1)).alias("n"))
+        .withColumn("bucket", F.floor(F.col("score")))
     )
-    running = Window.orderBy(F.col("score")).rowsBetween(
-        Window.unboundedPreceding, Window.currentRow
-    )
-    everyone = Window.partitionBy(F.lit(1))
+    in_bucket = Window.partitionBy(F.col("bucket")).orderBy(F.col("score"))
+    running = in_bucket.rowsBetween(Window.unboundedPreceding, Window.currentRow)
     cumulative = histogram.select(
-        F.col("score"),
-        F.round(
-            F.lit(100.0) * F.sum(F.col("n")).over(running) / F.sum(F.col("n")).over(everyone), 2
-        ).alias("percentile"),
+        F.col("score"), F.col("bucket"), F.sum(F.col("n")).over(running).alias("n_upto")
     )
-    return scores.join(F.broadcast(cumulative), on="score", how="left").select(
+    buckets = histogram.groupBy(F.col("bucket")).agg(F.sum(F.col("n")).alias("n_bucket"))
+    below = (
+        buckets.alias("b")
+        .join(buckets.alias("lower"), on=F.col("lower.bucket") < F.col("b.bucket"), how="left")
+        .groupBy(F.col("b.bucket").alias("bucket"))
+        .agg(F.coalesce(F.sum(F.col("lower.n_bucket")), F.lit(0)).alias("n_below"))
+    )
+    total = buckets.agg(F.sum(F.col("n_bucket")).alias("n_total"))
+    table = (
+        cumulative.join(below, on="bucket", how="inner")
+        .crossJoin(total)
+        .select(
+            F.col("score"),
+            F.round(
+                F.lit(100.0) * (F.col("n_below") + F.col("n_upto")) / F.col("n_total"), 2
+            ).alias("percentile"),
+        )
+    )
+    return scores.join(F.broadcast(table), on="score", how="left").select(
         F.col("person_id"),
         F.when(F.col("active"), F.col("percentile")).otherwise(F.lit(0.0)).alias("percentile"),
     )

@@ -22,6 +22,7 @@ import pandas as pd
 from jobs.backtest.frame import collect, horizon_problem, person_frame
 from jobs.backtest.metrics import ndcg_at_k, spearman
 from jobs.context import RunContext
+from jobs.health import replaying
 from jobs.runner import run_daily, run_stage, run_stages
 
 log = logging.getLogger("sway")
@@ -44,14 +45,15 @@ def run_job(ctx: RunContext, dates: list[dt.date], horizon: int) -> None:
     ingested twice cost time, not correctness."""
     window, previous = ctx.config.window.days, None
     raw = ctx.lake.partition_values("interactions", "event_date")
+    config = replaying(ctx.config)
     for day in dates:
         span = window if previous is None else (day - previous).days
         if raw:
             span = min(span, (day - min(raw)).days + 1)
         days = max(1, min(window, span))
-        run_daily(RunContext(ctx.spark, ctx.config, ctx.lake, day, days))
+        run_daily(RunContext(ctx.spark, config, ctx.lake, day, days))
         last = day + dt.timedelta(days=horizon)
-        run_stage(RunContext(ctx.spark, ctx.config, ctx.lake, last, horizon), "ingest")
+        run_stage(RunContext(ctx.spark, config, ctx.lake, last, horizon), "ingest")
         previous = day
 
 
