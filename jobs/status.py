@@ -37,8 +37,7 @@ def describe(attempt: dict[str, Any]) -> str:
         f"{k}={v}" for k, v in counts.items() if not k.startswith("reason.")
     )
     return (
-        f"{attempt['stage']:10s} {attempt['started_at']:%Y-%m-%d %H:%M:%S}  {outcome:48s} "
-        f"{detail}"
+        f"{attempt['stage']:10s} {attempt['started_at']:%Y-%m-%d %H:%M:%S}  {outcome:48s} {detail}"
     )
 
 
