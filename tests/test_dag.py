@@ -52,9 +52,10 @@ if dag is not None:
         def get(self, key, default=None):
             return self.values.get(key, default)
 
-    def command(task, values, ds, days):
+    def command(task, values, ds, days, allow_empty=False):
         task = copy.copy(task)
-        context = {"ds": ds, "params": {"days": days}, "var": {"value": Vars(values)}}
+        params = {"days": days, "allow_empty": allow_empty, "allow_thin": False}
+        context = {"ds": ds, "params": params, "var": {"value": Vars(values)}}
         task.render_template_fields(context, jinja_env=dag.get_template_env())
         task.apply_rendered()
         hook = task._get_hook()
@@ -104,7 +105,7 @@ if dag is not None:
                 "depends_on_past": t.depends_on_past,
                 "sway_date": t.sway_date,
                 "defaults": command(t, {}, "2026-11-20", 90),
-                "custom": command(t, custom, "2026-11-19", 1),
+                "custom": command(t, custom, "2026-11-19", 1, allow_empty=True),
                 "no_date": no_date(t),
             }
             for t in dag.tasks
@@ -170,7 +171,7 @@ def test_dag_integrity_and_rendered_commands(airflow_bin, tmp_path):
     assert "0 0 * * *" in dag["timetable_repr"] and "UTC" in dag["timetable_repr"]
     assert dag["catchup"] is False
     assert dag["max_active_runs"] == 1
-    assert dag["params"] == {"days": 1}
+    assert dag["params"] == {"days": 1, "allow_empty": False, "allow_thin": False}
 
     stages = list(STAGES)
     assert stages == [
@@ -229,6 +230,7 @@ def test_dag_integrity_and_rendered_commands(airflow_bin, tmp_path):
             stage,
             "--date",
             "2026-11-19",
+            *(["--allow-empty"] if stage == "ingest" else []),
             "--conf",
             "/srv/sway/conf/cluster.yaml",
             "--conf",

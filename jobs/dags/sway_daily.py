@@ -34,6 +34,9 @@ is parsed), each with a default:
 Run parameter `days` (default 1): ingest/aggregate the N days ending at the date, for the first
 run: `airflow dags trigger sway_daily --logical-date 2026-11-20 --conf '{"days": 90}'`. The job
 goes through them in windows of `window.backfill_chunk_days` days (one manifest row each).
+Run parameters `allow_empty` / `allow_thin` (default false): a day with no raw interactions, or
+far fewer than the days before it, fails the ingest task; a rerun with one of them set lets it go
+on (`--conf '{"allow_empty": true}'`).
 """
 
 from __future__ import annotations
@@ -79,6 +82,11 @@ DELTA_CONF = {
 # without a logical date has no `ds`: it renders empty and the task fails without retrying.
 DATE = "{{ ds | default('') }}"
 DAYS = "{{ params.days }}"
+# The run health checks the operator lets go for this run: "empty", "thin", both or none.
+ALLOW = (
+    "{{ 'empty' if params.allow_empty | default(false) else '' }} "
+    "{{ 'thin' if params.allow_thin | default(false) else '' }}"
+)
 
 
 class SwayStageOperator(SparkSubmitOperator):
@@ -95,6 +103,7 @@ class SwayStageOperator(SparkSubmitOperator):
         "_spark_binary",
         "sway_date",
         "sway_days",
+        "sway_allow",
         "sway_conf",
         "sway_lake_root",
         "sway_set",
@@ -106,6 +115,7 @@ class SwayStageOperator(SparkSubmitOperator):
         stage: str,
         sway_date: str = DATE,
         sway_days: str = DAYS,
+        sway_allow: str = ALLOW,
         sway_conf: str = CONF,
         sway_lake_root: str = LAKE_ROOT,
         sway_set: str = OVERRIDES,
@@ -117,6 +127,7 @@ class SwayStageOperator(SparkSubmitOperator):
         self.stage = stage
         self.sway_date = sway_date
         self.sway_days = sway_days
+        self.sway_allow = sway_allow
         self.sway_conf = sway_conf
         self.sway_lake_root = sway_lake_root
         self.sway_set = sway_set
@@ -132,6 +143,8 @@ class SwayStageOperator(SparkSubmitOperator):
         args = [self.stage, "--date", date]
         if self.stage in MULTI_DAY_STAGES and int(self.sway_days) > 1:
             args += ["--days", str(int(self.sway_days))]
+        if self.stage == "ingest":  # the stage that checks the day's input
+            args += [f"--allow-{check}" for check in str(self.sway_allow).split()]
         for overlay in str(self.sway_conf).split(","):
             if overlay.strip():
                 args += ["--conf", overlay.strip()]
@@ -183,7 +196,15 @@ with DAG(
             minimum=1,
             maximum=400,
             description="ingest/aggregate the N days ending at the date (first run: 90)",
-        )
+        ),
+        "allow_empty": Param(
+            False, type="boolean", description="go on when a day has no raw interactions"
+        ),
+        "allow_thin": Param(
+            False,
+            type="boolean",
+            description="go on when a day has far fewer raw interactions than the days before",
+        ),
     },
     default_args={
         "owner": "sway",
