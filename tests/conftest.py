@@ -79,6 +79,17 @@ def daily_run(spark, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def evaluated(spark, tmp_path_factory):
+    """scripts/evaluate.py on a generated `tiny` sample (seed 7), in the suite's session:
+    returns (lake folder, figures). The tune_model notebook reuses it as its baseline."""
+    from scripts.evaluate import evaluate
+
+    lake = tmp_path_factory.mktemp("eval") / "tiny"
+    figures = evaluate("tiny", lake, seed=7, sets=["spark.shuffle_partitions=2"], spark=spark)
+    return lake, figures
+
+
+@pytest.fixture(scope="session")
 def connect_server(tmp_path_factory):
     """A local Spark Connect server with Delta (scripts/connect_server.py); its sc:// address."""
     from jobs.config import load_config

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -136,11 +135,10 @@ SCORE_DATE_TEXT = "2026-11-20"
 
 
 @pytest.mark.slow
-def test_evaluate_tiny_end_to_end(spark, tmp_path: Path) -> None:
+def test_evaluate_tiny_end_to_end(spark, evaluated) -> None:
     from scripts.evaluate import evaluate
 
-    figures = evaluate("tiny", tmp_path / "lake", seed=7, sets=["spark.shuffle_partitions=2"],
-                       spark=spark)  # fmt: skip
+    root, figures = evaluated
     out = json.loads(json.dumps(figures))  # JSON-ready
     keys = ("spearman", "baselines", "predictive", "gamers_in_top1pct", "gamer_median_percentile",
             "mean", "p95", "p99", "max", "stability_median_abs_change", "explanation_max_error",
@@ -160,7 +158,7 @@ def test_evaluate_tiny_end_to_end(spark, tmp_path: Path) -> None:
     assert {"pod", "bot_customer", "bought_followers", "burst_customer"} <= set(out["kinds"])
     assert 0 <= out["gamer_median_percentile"] <= 100
     # The fit's rows of D - 1 for a pooled `python -m jobs fit --rows`.
-    fit_rows = pl.read_parquet(tmp_path / "lake" / "_sample" / "fit_rows.parquet")
+    fit_rows = pl.read_parquet(root / "_sample" / "fit_rows.parquet")
     assert fit_rows.height > 250 and fit_rows["score_date"].unique().to_list() == ["2026-11-19"]
     # The backtest of the score date, as `python -m jobs backtest` computes it.
     judged = out["backtest"]
@@ -176,11 +174,11 @@ def test_evaluate_tiny_end_to_end(spark, tmp_path: Path) -> None:
     from jobs.lake import Lake
     from scripts.evaluate import FUTURE_DAYS, SCORE_DATE
 
-    lake = Lake(spark, str(tmp_path / "lake"))
+    lake = Lake(spark, str(root))
     future = SCORE_DATE + dt.timedelta(days=FUTURE_DAYS)
     stages_before = lake.read("runs").count()
     lake.delete_rows("runs", f"score_date = DATE'{future.isoformat()}'")
-    again = evaluate("tiny", tmp_path / "lake", seed=7, sets=["spark.shuffle_partitions=2"],
+    again = evaluate("tiny", root, seed=7, sets=["spark.shuffle_partitions=2"],
                      spark=spark, resume=True)  # fmt: skip
     runs = lake.read("runs")
     # The future's attempt (started and end rows) deleted, one attempt appended: nothing else ran.
@@ -191,7 +189,7 @@ def test_evaluate_tiny_end_to_end(spark, tmp_path: Path) -> None:
     # The crowded-hour cap (docs/SCORING.md §4) damps a burst customer's day, no normal person's.
     from scripts.crowd_peaks import capped_shares, daily_peaks
 
-    peaks = daily_peaks(str(tmp_path / "lake"))
+    peaks = daily_peaks(str(root))
     shares = {group: capped for group, _, capped in capped_shares(peaks, 3.0, 8.0).iter_rows()}
     assert shares["burst_customer"] > 0
     assert shares["normal_rest"] == shares["normal_top20"] == 0

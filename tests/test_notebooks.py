@@ -2,8 +2,8 @@
 
 The slow tests execute each notebook with notebooks/run.py: a fresh kernel running this interpreter
 (no `ipykernel install` needed), parameters injected after the cell tagged `parameters` as papermill
-does. tune_model evaluates a generated `tiny` sample (the
-daily job for its last two dates) and a tuned rerun; explore_scores then reads that sample's lake.
+does. tune_model takes the suite's evaluated `tiny` sample (conftest `evaluated`: the daily job for
+its last two dates) as its baseline and reruns it tuned; explore_scores then reads that lake.
 """
 
 from __future__ import annotations
@@ -51,16 +51,17 @@ def executed(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def tuned(executed, tmp_path_factory):
-    """tune_model on a fresh tiny sample; returns (executed notebook, baseline lake)."""
-    lake = tmp_path_factory.mktemp("eval") / "tiny"
+def tuned(executed, evaluated):
+    """tune_model with the suite's evaluated tiny sample as its baseline (`reuse`: the lake
+    holds a run of the same config); returns (executed notebook, baseline lake)."""
+    lake, _ = evaluated
     parameters = {
         "size": "tiny",
         "seed": 7,
         "lake_root": str(lake),
         "base_sets": ["spark.shuffle_partitions=2"],
         "tuned": {"score.weights.influence": 1.0},
-        "baseline": "run",
+        "baseline": "reuse",
         "top_k": 10,
     }
     nb = run_notebook("tune_model", parameters, executed / "tune_model.ipynb")
