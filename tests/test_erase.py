@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import os
 import re
+import shutil
 
 import pyarrow.parquet as pq
 import pytest
@@ -23,15 +24,12 @@ from jobs.context import RunContext
 from jobs.erase import ErasureError, erase_people, erasure_tables
 from jobs.lake import Lake
 from jobs.main import build_parser
-from jobs.runner import run_daily
-from scripts.generate import generate
 from transforms.erasure import UnclassifiedColumnError, check_covered
 from transforms.imports import account_id
 from transforms.schemas import QUARANTINE, TABLES, TableSpec
 
 pytestmark = pytest.mark.slow
 
-DAYS = 2
 EXTERNAL = 424242  # an imported user's external id (snap-higgs), the erased person's account
 
 
@@ -45,15 +43,15 @@ def naming(df: DataFrame, ids: list[int]) -> DataFrame:
 
 
 @pytest.fixture(scope="module")
-def erased(spark, tmp_path_factory):
-    """A daily run on tiny, one person picked and erased; returns what the tests compare."""
-    root = str(tmp_path_factory.mktemp("erase_lake"))
-    summary = generate("tiny", root, seed=5, days=DAYS)
-    last = dt.date.fromisoformat(str(summary["end_date"]))
+def erased(spark, daily_run, tmp_path_factory):
+    """A copy of the shared tiny lake (the daily job ran on it for two dates, with every
+    table's history), one person picked and erased; returns what the tests compare."""
+    _, shared, last = daily_run
+    root = str(tmp_path_factory.mktemp("erase_lake") / "lake")
+    shutil.copytree(shared.root, root)
     config = load_config(["conf/local.yaml"], [f"lake.root={root}", "spark.shuffle_partitions=2"])
     lake = Lake(spark, root)
-    ctx = RunContext(spark, config, lake, last, DAYS)
-    run_daily(ctx)
+    ctx = RunContext(spark, config, lake, last, 1)
 
     # An active person whose reactions went both ways (src and dst of the graph).
     edges = lake.read("edges").where(F.col("dst") >= 0)
