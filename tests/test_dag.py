@@ -255,7 +255,8 @@ def test_airflow_dags_test_scores_the_date(airflow_bin, tmp_path):
     from scripts.package import package
 
     lake = tmp_path / "lake"
-    summary = generate("tiny", str(lake), seed=5)
+    # 5 days: the first run's ingest and aggregate still go in two windows (4 + 1 days).
+    summary = generate("tiny", str(lake), seed=5, days=5)
     last = dt.date.fromisoformat(str(summary["end_date"]))
     dist = tmp_path / "dist"
     package(dist)
