@@ -92,7 +92,7 @@ def test_one_window_when_the_days_fit(ran):
 def test_stage_commands_with_days_go_window_by_window(ran, monkeypatch):
     """`python -m jobs ingest --days N` (one Airflow task) is chunked like `daily`."""
 
-    def no_spark(config, date, days=1):
+    def no_spark(config, date, days=1, log_path=None, verbose=False):
         return RunContext(None, config, None, date, days)
 
     monkeypatch.setattr(commands, "open_context", no_spark)
