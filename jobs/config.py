@@ -32,6 +32,13 @@ from jobs.model_config import (
     non_negative,
     positive,
 )
+from jobs.operations_config import (
+    SPARK_LOG_LEVELS,
+    HealthConfig,
+    IngestConfig,
+    LoggingConfig,
+    one_of,
+)
 from jobs.typed_tree import NOT_IN_TREE, ConfigError, build
 
 __all__ = [
@@ -98,53 +105,6 @@ class SparkConfig:
     def __post_init__(self) -> None:
         positive("spark.shuffle_partitions", self.shuffle_partitions)
         one_of("spark.log_level", self.log_level, SPARK_LOG_LEVELS)
-
-
-SPARK_LOG_LEVELS = ("OFF", "FATAL", "ERROR", "WARN", "INFO", "DEBUG", "TRACE", "ALL")
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-
-
-def one_of(key: str, value: str, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise ConfigError(f"{key} must be one of {', '.join(allowed)}, got {value!r}")
-
-
-@dataclass(frozen=True)
-class LoggingConfig:
-    level: str
-    dir: str | None
-
-    def __post_init__(self) -> None:
-        one_of("logging.level", self.level, LOG_LEVELS)
-
-
-@dataclass(frozen=True)
-class IngestConfig:
-    max_event_id_chars: int
-    max_topics: int
-    max_topic_chars: int
-    max_record_chars: int
-    dedupe_lookback_days: int | None
-
-    def __post_init__(self) -> None:
-        for key in ("max_event_id_chars", "max_topics", "max_topic_chars", "max_record_chars"):
-            positive(f"ingest.{key}", getattr(self, key))
-        if self.dedupe_lookback_days is not None:
-            non_negative("ingest.dedupe_lookback_days", self.dedupe_lookback_days)
-
-
-@dataclass(frozen=True)
-class HealthConfig:
-    allow_empty: bool
-    allow_thin: bool
-    min_share_of_median: float
-    median_days: int
-    min_history_days: int
-
-    def __post_init__(self) -> None:
-        non_negative("health.min_share_of_median", self.min_share_of_median)
-        positive("health.median_days", self.median_days)
-        positive("health.min_history_days", self.min_history_days)
 
 
 @dataclass(frozen=True)
