@@ -85,8 +85,7 @@ def replaying(config: SwayConfig) -> SwayConfig:
     """The config of a replay of a lake's history (`backtest --run`): its missing and thin days
     are facts of the data set (weekends of an e-mail archive), not a failed delivery; they are
     logged, not refused. The settings hash, hence the run id, stays the same."""
-    health = dataclasses.replace(config.health, allow_empty=True, allow_thin=True)
-    return dataclasses.replace(config, health=health)
+    return allowing(config, empty=True, thin=True)
 
 
 def allowing(config: SwayConfig, empty: bool, thin: bool) -> SwayConfig:
