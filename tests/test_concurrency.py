@@ -63,11 +63,6 @@ def delta_rows(root: str, name: str) -> pa.Table | None:
     return DeltaTable(path).to_pyarrow_table()
 
 
-def lease_held(root: str) -> bool:
-    rows = delta_rows(root, "lease")
-    return rows is not None and rows.num_rows > 0
-
-
 def stage_runs(root: str, stage: str, status: str = "succeeded") -> int:
     """How many rows of the manifest say `stage` had `status` on the lake."""
     rows = delta_rows(root, "runs")
@@ -112,20 +107,25 @@ def assert_no_duplicates(spark, root: str, original: str, erased: set[int] = fro
     assert scores.count() == scores.select("person_id", "score_date").distinct().count()
 
 
-def test_two_daily_runs_and_an_erase_started_together(spark, lake_copy):
-    """Two `daily` runs of one date: one succeeds, the other stops at once with one line naming
-    the run that writes. An `erase` started meanwhile waits for that run, then erases from what
-    it wrote: the person is in no file, and every table holds the undisturbed lake's rows less
-    theirs (no row doubled by the second run)."""
+def test_a_killed_publish_then_two_dailies_and_an_erase(spark, lake_copy):
+    """`publish` killed with SIGKILL once it started: every table reads at its last commit.
+    Then two `daily` runs of the date and an `erase` start together: one daily takes the lake
+    over from the dead publish (sweeping what it left) and reruns the date, the other stops at
+    once with one line naming the run that writes; the erase waits for that run, then erases
+    from what it wrote. The person is in no file, every table holds the undisturbed lake's rows
+    less theirs (no row doubled by the second run or the killed one), the scores are the same."""
     root, last, before, original = lake_copy
+    kill_publish(spark, root, last, before)
+
     person = max(before, key=lambda r: r[1])[0]
     ids = ids_of(spark, root, person)
     runs = [start(["daily", "--date", str(last)], root) for _ in range(2)]
-    wait_for(lambda: lease_held(root), "a daily run's lease")
+    wait_for(lambda: "daily" in lease_commands(root), "a daily run's lease")
     erase = start(["erase", "--person", str(person)], root)
     results = sorted((finish(p) for p in runs), key=lambda r: r[0])
     (ok, _, ok_err), (busy, busy_out, _) = results
     assert ok == 0, ok_err[-3000:]
+    assert "took the lake over" in ok_err  # from the killed publish
     assert busy == 75
     lines = busy_out.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: lake ") and "is busy" in lines[0]
@@ -139,6 +139,29 @@ def test_two_daily_runs_and_an_erase_started_together(spark, lake_copy):
     assert_no_duplicates(spark, root, original, erased=ids)
     assert scores_of(Lake(spark, root), last) == [r for r in before if r[0] != person]
     assert delta_rows(root, "lease").num_rows == 0  # released
+
+
+def kill_publish(spark, root: str, last: dt.date, before: list[tuple]) -> None:
+    """Start `publish` of the date, SIGKILL it once it started (into the audit or its two
+    replaceWhere commits); every table then reads at its latest version, by Spark and
+    delta-rs, and the date's scores are the last complete publish's."""
+    began = stage_runs(root, "publish", "started")
+    publish = start(["publish", "--date", str(last)], root)
+    wait_for(lambda: stage_runs(root, "publish", "started") > began, "publish to start")
+    time.sleep(1.0)
+    os.killpg(publish.pid, signal.SIGKILL)
+    publish.wait()
+    lake = Lake(spark, root)
+    for name in TABLES:
+        if lake.exists(name):
+            lake.read(name).count()
+            DeltaTable(lake.path(name)).to_pyarrow_table()
+    assert scores_of(lake, last) == before
+
+
+def lease_commands(root: str) -> set[str]:
+    rows = delta_rows(root, "lease")
+    return set() if rows is None else set(rows.column("command").to_pylist())
 
 
 def files_naming(root: str, ids: set[int]) -> list[str]:
@@ -170,35 +193,3 @@ def files_naming(root: str, ids: set[int]) -> list[str]:
 def ids_of(spark, root: str, person: int) -> set[int]:
     accounts = Lake(spark, root).read("accounts").where(F.col("person_id") == person)
     return {person, *(r.account_id for r in accounts.select("account_id").collect())}
-
-
-def test_a_publish_killed_midway_leaves_consistent_tables_and_reruns(spark, lake_copy):
-    """`publish` (the last stage of a daily run) killed with SIGKILL once it started: every
-    table reads at its last commit, the rerun takes the lake over, sweeps and publishes the same
-    scores, and an erasure then leaves no file naming the top person."""
-    root, last, before, original = lake_copy
-    began = stage_runs(root, "publish", "started")
-    publish = start(["publish", "--date", str(last)], root)
-    wait_for(lambda: stage_runs(root, "publish", "started") > began, "publish to start")
-    time.sleep(1.0)  # into publish: the audit, then the two replaceWhere commits
-    os.killpg(publish.pid, signal.SIGKILL)
-    publish.wait()
-    lake = Lake(spark, root)
-    for name in TABLES:  # every table readable at its latest version, by Spark and delta-rs
-        if lake.exists(name):
-            lake.read(name).count()
-            DeltaTable(lake.path(name)).to_pyarrow_table()
-    assert scores_of(lake, last) == before  # the date's scores: the last complete publish
-
-    code, _, err = finish(start(["publish", "--date", str(last)], root))
-    assert code == 0, err[-3000:]
-    assert "took the lake over" in err
-    assert scores_of(Lake(spark, root), last) == before
-    assert_no_duplicates(spark, root, original)
-
-    person = max(before, key=lambda r: r[1])[0]
-    ids = ids_of(spark, root, person)
-    code, _, err = finish(start(["erase", "--person", str(person)], root))
-    assert code == 0, err[-3000:]
-    leftover = files_naming(root, ids)
-    assert not [f for f in leftover if "/_sample/" not in f], leftover
