@@ -113,7 +113,7 @@ def run_command(ctx: RunContext, args: argparse.Namespace) -> int:
 
             return fit_command(ctx, args)
         elif args.command == "report":
-            from jobs.report import run as write_report
+            from jobs.report.command import run as write_report
 
             return write_report(ctx, args)
         else:
@@ -193,7 +193,7 @@ def calibrate(ctx: RunContext) -> Path:
 
 
 def print_top(ctx: RunContext, limit: int) -> None:
-    scores = ctx.lake.read("scores").where(F.col("score_date") == F.lit(ctx.score_date))
+    scores = ctx.lake.read_day("scores", ctx.score_date)
     rows = scores.orderBy(F.col("score").desc(), F.col("person_id")).limit(limit).collect()
     active = scores.where(F.col("score") > 0).count()
     print(f"\nTop {len(rows)} of {active} active people on {ctx.score_date}:")

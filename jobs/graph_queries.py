@@ -25,15 +25,13 @@ def engagement_graph(lake: Lake, date: dt.date) -> tuple[DataFrame, DataFrame]:
     """(vertices, edges) of `date`: people with their score (null: in the graph, not scored)
     and the window's reactions src -> dst with their weight; the sink left out."""
     edges = (
-        lake.read("edges")
-        .where((F.col("score_date") == F.lit(date)) & (F.col("dst") != F.lit(SINK)))
+        lake.read_day("edges", date)
+        .where(F.col("dst") != F.lit(SINK))
         .select(F.col("src"), F.col("dst"), F.col("weight"))
     )
     ends = edges.select(F.col("src").alias("id")).union(edges.select(F.col("dst").alias("id")))
-    scores = (
-        lake.read("scores")
-        .where(F.col("score_date") == F.lit(date))
-        .select(F.col("person_id").alias("id"), F.col("score"), F.col("percentile"))
+    scores = lake.read_day("scores", date).select(
+        F.col("person_id").alias("id"), F.col("score"), F.col("percentile")
     )
     vertices = ends.distinct().join(scores, on="id", how="left")
     return vertices, edges

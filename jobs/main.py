@@ -171,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
         "evaluation figures when present (docs/REPORT.md)",
     )
     _common(report)
-    from jobs.report import add_arguments as report_arguments
+    from jobs.report.command import add_arguments as report_arguments
 
     report_arguments(report)
     _import_parser(commands)

@@ -51,10 +51,9 @@ def completed(ctx: RunContext, stage: str) -> StageReport | None:
     if not ctx.lake.exists("runs"):
         return None
     rows = (
-        ctx.lake.read("runs")
+        ctx.lake.read_day("runs", ctx.score_date)
         .where(
             (F.col("run_id") == ctx.run_id)
-            & (F.col("score_date") == F.lit(ctx.score_date))
             & (F.col("stage") == stage)
             & (F.col("status") == "succeeded")
         )

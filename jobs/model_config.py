@@ -107,9 +107,20 @@ class PriorConfig:
     follow_spam_factor: float
     young_account_days: float
     young_account_factor: float
+    new_account_trust: float
+    pageviews_weight: float
+    pageviews_unit: float
+    inlinks_weight: float
+    inlinks_unit: float
+    seniority_weight: float
 
     def __post_init__(self) -> None:
         positive("prior.account_age_full_days", self.account_age_full_days)
+        positive("prior.new_account_trust", self.new_account_trust)
+        positive("prior.pageviews_unit", self.pageviews_unit)
+        positive("prior.inlinks_unit", self.inlinks_unit)
+        if self.new_account_trust > 1:
+            raise ConfigError(f"prior.new_account_trust must be <= 1, got {self.new_account_trust}")
         positive("prior.verified_boost", self.verified_boost)
         positive("prior.follow_spam_factor", self.follow_spam_factor)
         positive("prior.young_account_factor", self.young_account_factor)
@@ -163,6 +174,8 @@ class PropagationConfig:
 class ScoreConfig:
     weights: dict[str, float]
     followers_per_reactor: float
+    max_log_ratio: float
+    parts_tolerance: float
     top_engagers: int
     top_topics: int
     min_reaction_signal: float
@@ -172,6 +185,8 @@ class ScoreConfig:
         if set(self.weights) != expected:
             raise ConfigError(f"score.weights must have exactly the keys {sorted(expected)}")
         positive("score.followers_per_reactor", self.followers_per_reactor)
+        positive("score.max_log_ratio", self.max_log_ratio)
+        positive("score.parts_tolerance", self.parts_tolerance)
         positive("score.top_engagers", self.top_engagers)
 
 

@@ -17,17 +17,13 @@ from pyspark.sql import functions as F
 from jobs.lake import Lake
 
 
-def _day(lake: Lake, table: str, date: dt.date) -> DataFrame:
-    return lake.read(table).where(F.col("score_date") == F.lit(date))
-
-
 def influencers(
     lake: Lake, topic: str, date: dt.date, min_score: float = 0.0, limit: int = 20
 ) -> DataFrame:
     """The people most influential on `topic` on `date`: person_id, topic_score, score,
     percentile, top_topics; best first (ties by person id)."""
-    on_topic = _day(lake, "topic_scores", date).where(F.col("topic") == F.lit(topic))
-    overall = _day(lake, "scores", date).select(
+    on_topic = lake.read_day("topic_scores", date).where(F.col("topic") == F.lit(topic))
+    overall = lake.read_day("scores", date).select(
         F.col("person_id"), F.col("score"), F.col("percentile"), F.col("top_topics")
     )
     return (
@@ -44,7 +40,7 @@ def _audience(lake: Lake, person_id: int, date: dt.date) -> dict[str, Any] | Non
     a count and a share of the reactors; None where the lake has no follower graph."""
     if not lake.exists("audience"):
         return None
-    found = _day(lake, "audience", date).where(F.col("person_id") == F.lit(person_id)).collect()
+    found = lake.read_day("audience", date).where(F.col("person_id") == F.lit(person_id)).collect()
     if not found:
         return None
     row = found[0].asDict()
@@ -58,17 +54,17 @@ def explain_person(lake: Lake, person_id: int, date: dt.date) -> dict[str, Any]:
     """Everything behind one person's score on `date`: the scores row, the raw-score components
     (None: absent), the follower-graph counts (None without a graph), the top engagers (with
     their own scores) and the topic scores. Empty dict if not scored."""
-    row = _day(lake, "scores", date).where(F.col("person_id") == F.lit(person_id)).collect()
+    row = lake.read_day("scores", date).where(F.col("person_id") == F.lit(person_id)).collect()
     if not row:
         return {}
     components = (
-        _day(lake, "components", date).where(F.col("person_id") == F.lit(person_id)).collect()
+        lake.read_day("components", date).where(F.col("person_id") == F.lit(person_id)).collect()
     )
     engagers = (
-        _day(lake, "engagers", date)
+        lake.read_day("engagers", date)
         .where(F.col("person_id") == F.lit(person_id))
         .join(
-            _day(lake, "scores", date).select(
+            lake.read_day("scores", date).select(
                 F.col("person_id").alias("engager_id"), F.col("score").alias("engager_score")
             ),
             on="engager_id",
@@ -78,7 +74,7 @@ def explain_person(lake: Lake, person_id: int, date: dt.date) -> dict[str, Any]:
         .collect()
     )
     topics = (
-        _day(lake, "topic_scores", date)
+        lake.read_day("topic_scores", date)
         .where(F.col("person_id") == F.lit(person_id))
         .orderBy(F.col("score").desc(), F.col("topic"))
         .collect()

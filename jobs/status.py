@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pyspark.sql import functions as F
-
 from jobs.context import RunContext
 from jobs.lake import Lake
 from jobs.manifest import STARTED, attempts
@@ -20,7 +18,7 @@ def date_attempts(lake: Lake, date: dt.date) -> list[dict[str, Any]]:
     """The date's attempts in run order (stage order, then start time), oldest first."""
     if not lake.exists("runs"):
         return []
-    rows = attempts(lake.read("runs").where(F.col("score_date") == F.lit(date))).collect()
+    rows = attempts(lake.read_day("runs", date)).collect()
     order = {name: i for i, name in enumerate(STAGES)}
     found = [row.asDict() for row in rows]
     return sorted(found, key=lambda r: (order.get(r["stage"], len(order)), r["started_at"]))

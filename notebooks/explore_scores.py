@@ -107,8 +107,7 @@ print(f"score date {day}: {scores.count()} people scored, {active.count()} activ
 
 # %%
 runs = (
-    attempts(lake.read("runs"))
-    .where(F.col("score_date") == F.lit(day))
+    attempts(lake.read_day("runs", day))
     .orderBy("started_at")
     .select("stage", "status", "duration_s", "run_id", "counts")
     .toPandas()
@@ -178,7 +177,7 @@ ax.legend(fontsize=8, loc="lower right")
 plt.show()
 
 # %%
-topic_day = lake.read("topic_scores").where(F.col("score_date") == F.lit(day))
+topic_day = lake.read_day("topic_scores", day)
 if topics is None:
     topics = [
         r["topic"]

@@ -114,9 +114,8 @@ def last_publish_hash(root: Path) -> str | None:
     """Config hash of the last successful publish for D in the lake's runs manifest."""
     rows = (
         Lake(spark, str(root))
-        .read("runs")
-        .where((F.col("score_date") == F.lit(SCORE_DATE)) & (F.col("stage") == "publish"))
-        .where(F.col("status") == "succeeded")
+        .read_day("runs", SCORE_DATE)
+        .where((F.col("stage") == "publish") & (F.col("status") == "succeeded"))
         .orderBy(F.col("finished_at").desc())
         .limit(1)
         .collect()

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the Airflow DAG (jobs/dags/sway_daily.py) once on this machine, the way tests/test_dag.py
+# Runs the Airflow DAG (deploy/airflow/sway_daily.py) once on this machine, the way tests/test_dag.py
 # does: `airflow dags test sway_daily DATE` with local Spark (local[2]) on the lake in ./lake, the
 # application packaged into dist/ by scripts/package.py, and Airflow's state (SQLite) in
 # .airflow-venv/home. Each stage is one spark-submit of .venv's pyspark.
@@ -26,7 +26,7 @@ lake="${LAKE:-lake}"
 case "$lake" in /*) ;; *) lake="$repo/$lake" ;; esac
 export AIRFLOW_HOME="${AIRFLOW_HOME:-$venv/home}"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
-export AIRFLOW__CORE__DAGS_FOLDER="$repo/jobs/dags"
+export AIRFLOW__CORE__DAGS_FOLDER="$repo/deploy/airflow"
 export AIRFLOW_VAR_SWAY_HOME="$repo/dist"
 export AIRFLOW_VAR_SWAY_LAKE_ROOT="$lake"
 export AIRFLOW_VAR_SWAY_SET="${SWAY_SET:-spark.shuffle_partitions=2}"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Creates the Airflow 3 environment of the DAG in jobs/dags/ (docs/AIRFLOW.md): a virtual environment
+# Creates the Airflow 3 environment of the DAG in deploy/airflow/ (docs/AIRFLOW.md): a virtual environment
 # of its own, .airflow-venv/ (or $AIRFLOW_VENV), with apache-airflow and the Apache Spark provider.
 # Airflow's dependency pins never meet Sway's: Sway's code runs in .venv, launched by spark-submit.
 #

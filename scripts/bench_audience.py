@@ -42,9 +42,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def stage_seconds(lake: Lake, date: dt.date) -> dict[str, dict]:
     """stage -> duration and counts of its latest succeeded attempt for the date."""
-    runs = lake.read("runs").where(
-        (F.col("score_date") == F.lit(date)) & (F.col("status") == F.lit("succeeded"))
-    )
+    runs = lake.read_day("runs", date).where(F.col("status") == F.lit("succeeded"))
     latest: dict[str, dict] = {}
     for row in runs.orderBy(F.col("finished_at")).collect():
         latest[row["stage"]] = {"seconds": row["duration_s"], "counts": dict(row["counts"] or {})}
@@ -73,7 +71,7 @@ def graph_is_shuffled(plan: str) -> bool:
 
 
 def join_plan(lake: Lake, date: dt.date, buckets: int) -> str:
-    window = lake.read("pair_window").where(F.col("score_date") == F.lit(date))
+    window = lake.read_day("pair_window", date)
     joined: DataFrame = audience.following_reactors(
         audience.reactor_pairs(window, buckets), lake.read("follower_graph")
     )

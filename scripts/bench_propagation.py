@@ -38,20 +38,20 @@ if __package__ in (None, ""):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scripts import powerlaw_graph as plg  # noqa: E402
-from transforms.pagerank_local import pagerank_arrays  # noqa: E402
+from transforms.pagerank.power_iteration import pagerank_arrays  # noqa: E402
 
 
 def load_engine(name: str) -> tuple[str, Any]:
     """(name, function): the blocked engine when present (auto), else the reference one."""
     if name in ("auto", "blocked"):
         try:
-            from transforms.pagerank_blocked import blocked_pagerank
+            from transforms.pagerank.blocked import blocked_pagerank
         except ImportError:
             if name == "blocked":
                 raise
         else:
             return "blocked", blocked_pagerank
-    from transforms.propagation import personalized_pagerank
+    from transforms.pagerank.reference import personalized_pagerank
 
     return "reference", personalized_pagerank
 

@@ -111,8 +111,8 @@ def timed_runs(
         log.info("%s (%s): %.1f s %s", label, day, seconds[label], report.counts)
     result["max_relative_difference"] = {
         name: _max_difference(
-            _on(lake, name, versions["recomputed"][name], date),
-            _on(lake, name, versions["slid"][name], date),
+            lake.read_day(name, date, versions["recomputed"][name]),
+            lake.read_day(name, date, versions["slid"][name]),
             keys,
         )
         for name, keys in COMPARED.items()
@@ -120,10 +120,6 @@ def timed_runs(
     result["slid_over_recomputed"] = round(seconds["slid"] / seconds["recomputed"], 3)
     log.info("result: %s", json.dumps(result))
     return result
-
-
-def _on(lake: Lake, name: str, version: int, date: dt.date) -> DataFrame:
-    return lake.read(name, version).where(F.col("score_date") == F.lit(date))
 
 
 def _max_difference(a: DataFrame, b: DataFrame, keys: list[str]) -> float:

@@ -9,7 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from jobs.backtest.metrics import ndcg_at_k, spearman
-from transforms.pagerank_local import pagerank_arrays
+from transforms.pagerank.power_iteration import pagerank_arrays
 
 __all__ = ["ndcg_at_k", "spearman"]  # shared with the backtest (jobs/backtest/metrics.py)
 

@@ -1,4 +1,4 @@
-"""The Airflow 3 DAG (jobs/dags/sway_daily.py, docs/AIRFLOW.md).
+"""The Airflow 3 DAG (deploy/airflow/sway_daily.py, docs/AIRFLOW.md).
 
 Airflow lives in a virtual environment of its own (scripts/airflow_setup.sh builds .airflow-venv/
 once), so everything Airflow runs in a subprocess with that environment's Python; Sway's venv has no
@@ -29,7 +29,7 @@ from jobs.stages import STAGES
 DELTA_CONF = [arg for key, value in DELTA_SETTINGS.items() for arg in ("--conf", f"{key}={value}")]
 
 REPO = Path(__file__).resolve().parent.parent
-DAG_FOLDER = REPO / "jobs" / "dags"
+DAG_FOLDER = REPO / "deploy" / "airflow"
 SETUP = REPO / "scripts" / "airflow_setup.sh"
 VENV = Path(os.environ.get("AIRFLOW_VENV", REPO / ".airflow-venv"))
 if not VENV.is_absolute():

@@ -20,6 +20,15 @@ from transforms.edges import (
 from transforms.schemas import DAILY_PAIRS, ENGAGEMENTS
 
 D = dt.date(2026, 11, 20)
+POWER = 0.5  # selectivity = (1 + reactions / scale) ** -POWER, in the hand-computed weights
+
+
+def edge_weights(pairs, quality=None) -> dict[tuple[int, int], float]:
+    """(src, dst) -> weight of engagement_edges with pair unit 1, selectivity scale 50."""
+    rows = engagement_edges(pairs, D, 1.0, 50.0, POWER, quality).collect()
+    return {(r.src, r.dst): r.weight for r in rows}
+
+
 NETWORKS = {"twitter": {"retweet": 1.0, "mention": 0.5}, "facebook": {"like": 0.25}}
 
 
@@ -105,7 +114,7 @@ def test_window_decay_diminishing_returns_and_selectivity(spark):
 
     sel1 = (1 + 3.5 / 50) ** -0.5  # actor 1 gave 2.5 + 1.0 in all
     sel4 = (1 + 1.0 / 50) ** -0.5
-    edges = {(r.src, r.dst): r.weight for r in engagement_edges(pairs, D, 1.0, 50.0).collect()}
+    edges = edge_weights(pairs)
     assert edges == pytest.approx(
         {
             (1, 2): math.log1p(2.5) * sel1,
@@ -215,7 +224,7 @@ def test_burst_days_count_at_most_cap_times_the_median_day(spark):
     bought = decayed.where("dst = 2 and src >= 10").collect()
     assert sum(r.raw for r in bought) == pytest.approx(6.0)
     assert all(r.raw_given == pytest.approx(1.0) for r in bought)
-    edges = {(r.src, r.dst): r.weight for r in engagement_edges(decayed, D, 1.0, 50.0).collect()}
+    edges = edge_weights(decayed)
     assert edges[(10, 2)] == pytest.approx(0.06 * math.log1p(1.0) * (1 + 1 / 50) ** -0.5)
 
 
@@ -271,7 +280,7 @@ def test_mutual_reactions_count_reciprocal_keep(spark):
     factors = {(r.src, r.dst): r.mutual_factor for r in discount_reciprocal(pairs, 0.25).collect()}
     assert factors == pytest.approx({(1, 2): (4 - 0.75) / 4, (2, 1): 0.25, (3, 1): 1.0})
     discounted = discount_reciprocal(pairs, 0.25)
-    edges = {(r.src, r.dst): r.weight for r in engagement_edges(discounted, D, 1.0, 50.0).collect()}
+    edges = edge_weights(discounted)
     selectivity = {1: (1 + 4 / 50) ** -0.5, 2: (1 + 1 / 50) ** -0.5, 3: (1 + 5 / 50) ** -0.5}
     assert edges[(2, 1)] == pytest.approx(math.log1p(1.0) * 0.25 * selectivity[2])
     assert edges[(1, 2)] == pytest.approx(math.log1p(4.0) * 3.25 / 4 * selectivity[1])
@@ -296,9 +305,7 @@ def test_defences_leak_the_weight_they_take_to_the_sink(spark):
         ),
         1.0,
     )
-    edges = {
-        (r.src, r.dst): r.weight for r in engagement_edges(pairs, D, 1.0, 50.0, quality).collect()
-    }
+    edges = edge_weights(pairs, quality)
     sel = {1: (1 + 1 / 50) ** -0.5, 3: (1 + 4 / 50) ** -0.5, 5: (1 + 2 / 50) ** -0.5}
     assert edges[(1, 2)] == pytest.approx(0.5 * math.log1p(1) * sel[1])
     assert edges[(1, LEAK_ID)] == pytest.approx(0.5 * math.log1p(1) * sel[1])

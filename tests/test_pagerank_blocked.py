@@ -1,4 +1,4 @@
-"""The blocked engine and the single-machine path against networkx, pagerank_local and the
+"""The blocked engine and the single-machine path against networkx, power_iteration and the
 reference engine; the kernels alone on numpy; the iteration plan (tiles read in place).
 
 One "case" graph carries every shape that matters: the hand graph of test_propagation (a hub most
@@ -28,13 +28,13 @@ from test_propagation import (
     warm_start_case,
 )
 
-from transforms import pagerank_blocked
-from transforms import pagerank_blocks as blk
-from transforms import pagerank_codec as codec
-from transforms import pagerank_tiles as tiles
-from transforms.pagerank_blocked import blocked_pagerank
-from transforms.pagerank_single import single_machine_pagerank
-from transforms.propagation import personalized_pagerank
+from transforms.pagerank import block_layout as tiles
+from transforms.pagerank import block_steps as blk
+from transforms.pagerank import blocked as pagerank_blocked
+from transforms.pagerank import codec
+from transforms.pagerank.blocked import blocked_pagerank
+from transforms.pagerank.reference import personalized_pagerank
+from transforms.pagerank.single import single_machine_pagerank
 
 SHIFT = 10**6  # the random graph's ids, apart from the hand graph's
 
@@ -131,7 +131,7 @@ def test_blocked_matches_networkx(spark, blocks):
 
 
 def test_single_blocked_and_reference_agree_step_by_step(spark):
-    """Stopped at max_iter (not converged): the three engines and pagerank_local hold the same
+    """Stopped at max_iter (not converged): the three engines and power_iteration hold the same
     ranks and the same L1 history."""
     edge_list, prior_map = case_graph()
     edges, prior = frames(spark, edge_list + NOISE, prior_map)

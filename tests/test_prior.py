@@ -19,6 +19,12 @@ CFG = PriorConfig(
     follow_spam_factor=0.1,
     young_account_days=30,
     young_account_factor=0.3,
+    new_account_trust=0.2,
+    pageviews_weight=0.5,
+    pageviews_unit=1000,
+    inlinks_weight=0.5,
+    inlinks_unit=10,
+    seniority_weight=0.3,
 )
 ACCOUNTS = (
     "account_id long, person_id long, created_at timestamp, followers_count long, "

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from pyspark.sql import DataFrame, SparkSession
 
-from transforms import propagation
-from transforms.pagerank_local import pagerank_arrays
-from transforms.propagation import normalize_prior, personalized_pagerank
+from transforms.pagerank import reference as propagation
+from transforms.pagerank.power_iteration import pagerank_arrays
+from transforms.pagerank.reference import normalize_prior, personalized_pagerank
 
 Edge = tuple[int, int, float]
 BIG = 10**12  # person ids are 64-bit and not dense
@@ -223,7 +223,7 @@ def test_spark_warm_start(spark):
 def test_spark_uniform_fallback_and_ignored_edges(spark, monkeypatch):
     """As the local run, which test_local_uniform_fallback_and_ignored_edges checks; on local
     checkpoints, as without a checkpoint dir."""
-    monkeypatch.setattr(propagation, "_has_checkpoint_dir", lambda df: False)
+    monkeypatch.setattr(propagation, "has_checkpoint_dir", lambda df: False)
     prior_map = {v: 0.0 for v in HAND_PRIOR}
     edges, prior = frames(spark, HAND_EDGES + NOISE, prior_map)
     result = personalized_pagerank(edges, prior, tol=1e-13, max_iter=3, checkpoint_every=2)

@@ -17,8 +17,8 @@ import pytest
 from pyspark.sql import functions as F
 
 from jobs.main import main
-from jobs.report import default_out, load_quality, local_root
-from jobs.report_data import distribution, quantile, score_histogram, target_density
+from jobs.report.command import default_out, load_quality, local_root
+from jobs.report.data import distribution, quantile, score_histogram, target_density
 
 REPO = Path(__file__).resolve().parent.parent
 SECTIONS = ("run", "manifest", "counts", "distribution", "top", "movers", "networks", "topics",

@@ -9,6 +9,7 @@ import random
 import numpy as np
 import pytest
 
+from jobs.config import ScoreConfig
 from transforms.calibration import calibrated, fit_knots, target_mean
 from transforms.recency import active_days
 from transforms.scoring import (
@@ -36,6 +37,16 @@ WEIGHTS = {
     "audience_engagement": 0.5,
     "audience_quality": 0.3,
 }
+# 100 followers per unit of reaction signal; the ratio term capped at ln ratio 2.
+SCORE = ScoreConfig(
+    weights=WEIGHTS,
+    followers_per_reactor=100.0,
+    max_log_ratio=2.0,
+    parts_tolerance=0.005,
+    top_engagers=10,
+    top_topics=3,
+    min_reaction_signal=0.0,
+)
 AUDIENCE_COLUMNS = (
     "person_id long, followers long, real_followers long, reactors long, follower_reactors long"
 )
@@ -60,7 +71,7 @@ def test_raw_score_hand_computed(spark):
     days = spark.createDataFrame([(1, 4.0)], "person_id long, active_days double")
     no_graph = graph_terms(spark.createDataFrame([], AUDIENCE_COLUMNS))
     frame = raw_scores(
-        ranks, signals, prior, accounts, days, no_graph, 3, WEIGHTS, day, 10.0, 100.0
+        ranks, signals, prior, accounts, days, no_graph, 3, WEIGHTS, day, 10.0, SCORE
     )
     rows = {r.person_id: r for r in frame.collect()}
     # 100 posts in 100 days, 10 decayed days: 10 posts drew 6 trusted reactions.
@@ -109,7 +120,7 @@ def test_follower_graph_terms_hand_computed(spark):
     graph = graph_terms(
         spark.createDataFrame([(1, 10, 4, 5, 2), (2, 0, 0, 3, 0)], AUDIENCE_COLUMNS)
     )
-    frame = raw_scores(ranks, signals, prior, accounts, days, graph, 2, WEIGHTS, day, 10.0, 100.0)
+    frame = raw_scores(ranks, signals, prior, accounts, days, graph, 2, WEIGHTS, day, 10.0, SCORE)
     rows = {r.person_id: r for r in frame.collect()}
     assert rows[1].reach == pytest.approx(0.25 * math.log1p(3))
     assert rows[1].audience_engagement == pytest.approx(0.5 * 2 / 10)

@@ -10,12 +10,14 @@ class AuditError(ValueError):
     """Staged scores break an invariant; nothing is published."""
 
 
-def score_violations(staged: DataFrame, scorable: DataFrame) -> dict[str, int]:
+def score_violations(staged: DataFrame, scorable: DataFrame, tolerance: float) -> dict[str, int]:
     """Counts of rows that break each invariant (all zero = publishable), in one aggregation.
 
-    `scorable` holds the person ids that may appear in outputs.
+    `scorable` holds the person ids that may appear in outputs; a positive score's network parts
+    must add up to it within `tolerance` (rounding).
     """
     parts_total = F.aggregate(F.map_values(F.col("networks")), F.lit(0.0), lambda acc, v: acc + v)
+    parts_off = F.abs(parts_total - F.col("score")) > F.lit(float(tolerance))
     checked = staged.join(
         scorable.select(F.col("person_id"), F.lit(True).alias("allowed")),
         on="person_id",
@@ -31,9 +33,7 @@ def score_violations(staged: DataFrame, scorable: DataFrame) -> dict[str, int]:
                     "int"
                 )
             ).alias("score_out_of_range"),
-            F.sum(
-                ((F.col("score") > 0) & (F.abs(parts_total - F.col("score")) > 0.005)).cast("int")
-            ).alias("parts_not_adding_up"),
+            F.sum(((F.col("score") > 0) & parts_off).cast("int")).alias("parts_not_adding_up"),
             F.sum(F.col("allowed").isNull().cast("int")).alias("not_scorable"),
         )
         .collect()[0]

@@ -141,7 +141,7 @@ def discount_reciprocal(pair_networks: DataFrame, keep: float) -> DataFrame:
 
 
 def actor_selectivity(
-    pair_networks: DataFrame, selectivity_scale: float, selectivity_power: float = 0.5
+    pair_networks: DataFrame, selectivity_scale: float, selectivity_power: float
 ) -> DataFrame:
     """src -> selectivity factor in (0, 1]: heavy reactors pass less per reaction (measured on
     what the actor gave, before any defence)."""
@@ -158,7 +158,7 @@ def with_strength(
     pair_networks: DataFrame,
     pair_unit: float,
     selectivity_scale: float,
-    selectivity_power: float = 0.5,
+    selectivity_power: float,
 ) -> DataFrame:
     """strength = log1p(given / pair_unit) * kept share * mutual factor * selectivity.
 
@@ -210,8 +210,8 @@ def engagement_edges(
     score_date: dt.date,
     pair_unit: float,
     selectivity_scale: float,
+    selectivity_power: float,
     quality: DataFrame | None = None,
-    selectivity_power: float = 0.5,
 ) -> DataFrame:
     """The person-level graph src -> dst with a positive weight, summed over networks.
 

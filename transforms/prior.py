@@ -1,6 +1,7 @@
 """Teleport prior of the personalized PageRank, and the offline-influence signal.
 
-Per account (docs/SCORING.md): trust = (0.2 + 0.8 * min(1, age / account_age_full_days))
+Per account (docs/SCORING.md), with n = new_account_trust:
+  trust = (n + (1 - n) * min(1, age / account_age_full_days))
   * verified_boost if verified
   * follow_spam_factor if it follows >= follow_spam_min_following accounts and more than
     follow_spam_ratio times as many as follow it
@@ -8,8 +9,10 @@ Per account (docs/SCORING.md): trust = (0.2 + 0.8 * min(1, age / account_age_ful
 Per person: trust = mean of the account trusts (holding more accounts makes nobody more
 trustworthy, nor pulls more teleport: in the sample world it would rank people by their number of
 networks), prior = trust * (1 + offline), where
-  offline = 0.5 * log1p(wikipedia_pageviews / 1000) + 0.5 * log1p(wikipedia_inlinks / 10)
-          + 0.3 * max LinkedIn title_seniority.
+  offline = pageviews_weight * log1p(wikipedia_pageviews / pageviews_unit)
+          + inlinks_weight * log1p(wikipedia_inlinks / inlinks_unit)
+          + seniority_weight * max LinkedIn title_seniority
+(the prior section of the config; a person without account rows has trust n).
 Every scorable person gets a row, so people without any reaction still exist in the graph.
 """
 
@@ -42,7 +45,8 @@ def is_follow_spam(cfg) -> Column:
 def account_trust(score_date: dt.date, cfg) -> Column:
     """Trust of one account row (see module docstring); `cfg` is a PriorConfig."""
     age_days = account_age_days(score_date)
-    maturity = F.lit(0.2) + F.lit(0.8) * F.least(
+    floor = float(cfg.new_account_trust)
+    maturity = F.lit(floor) + F.lit(1.0 - floor) * F.least(
         F.lit(1.0), age_days / F.lit(float(cfg.account_age_full_days))
     )
     verified = F.coalesce(F.col("verified"), F.lit(False))
@@ -56,21 +60,21 @@ def account_trust(score_date: dt.date, cfg) -> Column:
     )
 
 
-def offline_influence(people: DataFrame, accounts: DataFrame) -> DataFrame:
-    """person_id -> offline signal from Wikipedia and LinkedIn title seniority (>= 0)."""
-    seniority = accounts.groupBy(F.col("person_id")).agg(
+def offline_influence(people: DataFrame, accounts: DataFrame, cfg) -> DataFrame:
+    """person_id -> offline signal from Wikipedia and LinkedIn title seniority (>= 0); `cfg` is
+    a PriorConfig."""
+    best_titles = accounts.groupBy(F.col("person_id")).agg(
         F.max(F.coalesce(F.col("title_seniority"), F.lit(0))).alias("seniority")
     )
-    wiki = F.lit(0.5) * F.log1p(
-        F.coalesce(F.col("wikipedia_pageviews"), F.lit(0)).cast("double") / F.lit(1000.0)
-    ) + F.lit(0.5) * F.log1p(
-        F.coalesce(F.col("wikipedia_inlinks"), F.lit(0)).cast("double") / F.lit(10.0)
-    )
-    return people.join(seniority, on="person_id", how="left").select(
+    pageviews = F.coalesce(F.col("wikipedia_pageviews"), F.lit(0)).cast("double")
+    inlinks = F.coalesce(F.col("wikipedia_inlinks"), F.lit(0)).cast("double")
+    wiki = F.lit(float(cfg.pageviews_weight)) * F.log1p(
+        pageviews / F.lit(float(cfg.pageviews_unit))
+    ) + F.lit(float(cfg.inlinks_weight)) * F.log1p(inlinks / F.lit(float(cfg.inlinks_unit)))
+    seniority = F.coalesce(F.col("seniority"), F.lit(0)).cast("double")
+    return people.join(best_titles, on="person_id", how="left").select(
         F.col("person_id"),
-        (wiki + F.lit(0.3) * F.coalesce(F.col("seniority"), F.lit(0)).cast("double")).alias(
-            "offline"
-        ),
+        (wiki + F.lit(float(cfg.seniority_weight)) * seniority).alias("offline"),
     )
 
 
@@ -87,7 +91,9 @@ def teleport_prior(
     trust = accounts.groupBy(F.col("person_id")).agg(
         F.avg(account_trust(score_date, cfg)).alias("trust")
     )
-    offline = offline_influence(people.join(scorable, on="person_id", how="left_semi"), accounts)
+    scored_people = people.join(scorable, on="person_id", how="left_semi")
+    offline = offline_influence(scored_people, accounts, cfg)
+    no_accounts = F.lit(float(cfg.new_account_trust))
     return (
         scorable.join(trust, on="person_id", how="left")
         .join(offline, on="person_id", how="left")
@@ -95,11 +101,11 @@ def teleport_prior(
             F.lit(score_date).alias("score_date"),
             F.col("person_id"),
             (
-                F.coalesce(F.col("trust"), F.lit(0.2))
+                F.coalesce(F.col("trust"), no_accounts)
                 * (F.lit(1.0) + F.coalesce(F.col("offline"), F.lit(0.0)))
             ).alias("prior"),
             F.coalesce(F.col("offline"), F.lit(0.0)).alias("offline"),
-            F.coalesce(F.col("trust"), F.lit(0.2)).alias("trust"),
+            F.coalesce(F.col("trust"), no_accounts).alias("trust"),
         )
         .select(*[F.col(c) for c in PRIOR.columns])
     )

@@ -28,10 +28,21 @@ class TableSpec:
     def columns(self) -> list[str]:
         return [field.name for field in self.schema.fields]
 
+    @property
+    def date_column(self) -> str:
+        """The column that dates a row: its date partition column (score_date or event_date),
+        else a score_date column."""
+        dated = [c for c in self.partition_by if c in ("score_date", "event_date")]
+        if dated:
+            return dated[0]
+        if "score_date" in self.columns:
+            return "score_date"
+        raise ValueError(f"table {self.name!r} has no date column")
+
 
 def _struct(*fields: tuple[str, T.DataType]) -> T.StructType:
-    # Every column nullable: Delta tables written by the delta-rs bridge and by delta-spark agree on
-    # nullability only if nothing is declared NOT NULL; validity is checked by the stages instead.
+    # Every column nullable: validity is checked by the stages (bad rows are quarantined with a
+    # reason), not by a NOT NULL constraint that would fail the whole write.
     return T.StructType([T.StructField(name, dtype, nullable=True) for name, dtype in fields])
 
 

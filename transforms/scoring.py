@@ -5,7 +5,7 @@ raw = influence       * ln(rank * N)              (N people; 0 for an average pe
     + engagement_rate * ln(1 + trusted reactions / posts in the window)
     + offline         * offline                   (Wikipedia, LinkedIn seniority)
     + audience        * ln(1 + counted followers) (follower counts count little)
-    + ratio           * min(max(ln(counted followers / following), 0), 2)   (a healthy ratio)
+    + ratio           * min(max(ln(counted followers / following), 0), max_log_ratio)
     + recent_fast/mid/slow * ln(1 + recency sum at the fast/mid/slow half-life)
     + active_days     * ln(1 + days of the window on which reactions were drawn)
     + reach           * ln(1 + the window's reactors who do not follow the person)
@@ -79,8 +79,7 @@ def raw_scores(
     weights: dict[str, float],
     score_date: dt.date,
     decayed_days: float,
-    followers_per_reactor: float,
-    min_reaction_signal: float = 0.0,
+    cfg,
 ) -> DataFrame:
     """person_id, raw, one column per component (adding up to raw), reaction_signal, active.
 
@@ -88,6 +87,8 @@ def raw_scores(
     graph: graph_terms of the day's audience rows (empty where the lake has no follower graph).
     decayed_days: the window's days weighted by decay (the posts a person's decayed reactions
     were drawn by = posts per day * decayed_days).
+    cfg: the score settings (ScoreConfig: followers_per_reactor, max_log_ratio,
+    min_reaction_signal).
     """
     evidence = signals.groupBy(F.col("person_id")).agg(
         F.sum(F.col("signal")).alias("reaction_signal"),
@@ -106,7 +107,7 @@ def raw_scores(
     )
     followers = F.least(
         F.col("followers") * F.coalesce(F.col("quality_factor"), F.lit(1.0)),
-        F.lit(float(followers_per_reactor)) * (F.col("reaction_signal") + F.lit(1.0)),
+        F.lit(float(cfg.followers_per_reactor)) * (F.col("reaction_signal") + F.lit(1.0)),
     )
     posts = F.col("posts_per_day") * F.lit(float(decayed_days))
     terms = {
@@ -119,7 +120,7 @@ def raw_scores(
             F.greatest(
                 F.log((followers + F.lit(1.0)) / (F.col("following") + F.lit(1.0))), F.lit(0.0)
             ),
-            F.lit(2.0),
+            F.lit(float(cfg.max_log_ratio)),
         ),
         **{name: F.log1p(F.col(name)) for name in RECENCY_COLUMNS},
         "active_days": F.log1p(F.col("active_days")),
@@ -132,7 +133,7 @@ def raw_scores(
         sum((F.coalesce(F.col(name), F.lit(0.0)) for name in COMPONENTS), F.lit(0.0)).alias("raw"),
         *[F.col(name) for name in COMPONENTS],
         F.col("reaction_signal"),
-        (F.col("reaction_signal") > F.lit(float(min_reaction_signal))).alias("active"),
+        (F.col("reaction_signal") > F.lit(float(cfg.min_reaction_signal))).alias("active"),
     )
 
 

@@ -15,7 +15,7 @@ from jobs.context import RunContext
 
 def default_prefix(root: str, first: dt.date, last: dt.date) -> Path:
     """<lake>/_reports/backtest-<from>_<to> (./reports/ for a remote lake)."""
-    from jobs.report import local_root
+    from jobs.report.command import local_root
 
     local = local_root(root)
     folder = local / "_reports" if local is not None else Path("reports")

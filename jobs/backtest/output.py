@@ -81,8 +81,8 @@ def write(figures: dict[str, Any], prefix: Path) -> tuple[Path, Path | None]:
 
 def report_section(figures: dict[str, Any], source: str) -> str:
     """The daily report's backtest section: medians per predictor and the plot."""
-    from jobs.report_html import _img, _section, table
-    from jobs.report_plots import png_uri
+    from jobs.report.page import img, section, table
+    from jobs.report.plots import png_uri
 
     k, median = figures["ndcg_k"], figures["median"]
     dates = [d["date"] for d in figures["dates"]]
@@ -93,6 +93,6 @@ def report_section(figures: dict[str, Any], source: str) -> str:
         f"label: unique reactors of the next {figures['horizon_days']} days; medians over the "
         "dates (<code>python -m jobs backtest</code>, docs/EVALUATION.md)</p>"
         + table(["predictor", "Spearman", f"NDCG@{k}"], rows, numeric={1, 2}, digits=3)
-        + _img(png_uri(plot(figures)), "Spearman and NDCG per score date")
+        + img(png_uri(plot(figures)), "Spearman and NDCG per score date")
     )
-    return _section("backtest", "Backtest: does the score predict what people draw next?", body)
+    return section("backtest", "Backtest: does the score predict what people draw next?", body)

@@ -114,6 +114,12 @@ class Lake:
             raise TableNotFoundError(f"no Delta table {name!r} at {self.path(name)}")
         return conform(self._delta.read(self.path(name), version), spec, strict=False)
 
+    def read_day(self, name: str, date: Any, version: int | None = None) -> DataFrame:
+        """The table's rows of one day (its date column: score_date or event_date), at
+        `version` (default latest): a partition filter, so only that day's files are read."""
+        column = self.spec(name).date_column
+        return self.read(name, version).where(F.col(column) == F.lit(date))
+
     def create(self, name: str) -> int:
         """Create the empty table if absent (idempotent); its current version."""
         spec = self.spec(name)

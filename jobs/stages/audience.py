@@ -36,9 +36,7 @@ def run(ctx: RunContext) -> StageReport:
         outputs = rebuild_snapshot(ctx, inputs)
         counts["snapshot_rebuilt"] = 1
     buckets = cfg.audience.buckets
-    window = lake.read("pair_window", inputs["pair_window"]).where(
-        F.col("score_date") == F.lit(date)
-    )
+    window = lake.read_day("pair_window", date, inputs["pair_window"])
     pairs = audience.reactor_pairs(window, buckets).persist()
     groups, parts = 1, []
     try:
@@ -48,7 +46,7 @@ def run(ctx: RunContext) -> StageReport:
         parts = following_by_groups(ctx, pairs, groups)
         following = functools.reduce(DataFrame.unionByName, parts)
         # Only the people who may be scored today get a row (the prior's people of the date).
-        scorable = lake.read("prior", inputs["prior"]).where(F.col("score_date") == F.lit(date))
+        scorable = lake.read_day("prior", date, inputs["prior"])
         rows = audience.audience_rows(lake.read("follower_counts"), pairs, following, date).join(
             scorable.select(F.col("person_id")), on="person_id", how="left_semi"
         )
@@ -57,7 +55,7 @@ def run(ctx: RunContext) -> StageReport:
         pairs.unpersist()
         for part in parts:
             part.unpersist()
-    written = lake.read("audience", outputs["audience"]).where(F.col("score_date") == F.lit(date))
+    written = lake.read_day("audience", date, outputs["audience"])
     stats = written.agg(
         F.count(F.lit(1)).alias("people"), F.sum(F.col("follower_reactors")).alias("following")
     ).collect()[0]
@@ -84,10 +82,8 @@ def rebuild_snapshot(ctx: RunContext, inputs: dict[str, int | None]) -> dict[str
     """Rebuild follower_graph then follower_counts (written last: a crash in between leaves the
     old version in follower_counts, so the next run rebuilds again)."""
     lake, cfg, date = ctx.lake, ctx.config, ctx.score_date
-    actors = (
-        lake.read("pair_window", inputs["pair_window"])
-        .where(F.col("score_date") == F.lit(date))
-        .select(F.col("src").alias("person_id"))
+    actors = lake.read_day("pair_window", date, inputs["pair_window"]).select(
+        F.col("src").alias("person_id")
     )
     graph = audience.follower_graph(
         lake.read("follows", inputs["follows"]),

@@ -46,7 +46,7 @@ def run(ctx: RunContext) -> StageReport:
     rows = window_state.pair_window_rows(sums, date, basis)
     kept = lake.replace_partitions("pair_window", rows, {"score_date": [date]})
     # Read back rather than cached: the sums are as large as the window's pairs.
-    sums = lake.read("pair_window", kept).where(F.col("score_date") == F.lit(date))
+    sums = lake.read_day("pair_window", date, kept)
     damped = damped_days(factors_from_stats(stats, *caps)).persist()
     try:
         # How much the defences make the stage read back: damped target-days of all of them.
@@ -73,11 +73,7 @@ def _graph_and_signals(
     kept: int,
 ) -> StageReport:
     lake, cfg, date = ctx.lake, ctx.config, ctx.score_date
-    trust = (
-        lake.read("prior", inputs["prior"])
-        .where(F.col("score_date") == F.lit(date))
-        .select(F.col("person_id"), F.col("trust"))
-    )
+    trust = lake.read_day("prior", date, inputs["prior"]).select(F.col("person_id"), F.col("trust"))
     quality = edges.reactor_quality(trust, cfg.edges.trusted_reactor)
     unit, scale, power = (
         cfg.edges.pair_unit,
@@ -88,7 +84,7 @@ def _graph_and_signals(
     # Strengths and quality once, for both outputs (each would aggregate and join them again).
     pairs = edges.prepared_pairs(discounted, unit, scale, power, quality).persist()
     try:
-        graph = edges.engagement_edges(pairs, date, unit, scale, quality, power)
+        graph = edges.engagement_edges(pairs, date, unit, scale, power, quality)
         signals = edges.network_signals(
             pairs, date, unit, scale, quality, power, cfg.edges.recency_half_lives
         )
@@ -97,7 +93,7 @@ def _graph_and_signals(
             "edges": lake.replace_partitions("edges", graph, {"score_date": [date]}),
             "signals": lake.replace_partitions("signals", signals, {"score_date": [date]}),
         }
-        written = lake.read("edges").where(F.col("score_date") == F.lit(date))
+        written = lake.read_day("edges", date)
         sink = (F.col("dst") == F.lit(edges.LEAK_ID)).cast("long")
         written_counts = written.agg(
             F.count(F.lit(1)).alias("all"), F.sum(sink).alias("sink")
@@ -153,7 +149,7 @@ def usable_state(ctx: RunContext, version: int | None, basis: str) -> dt.date | 
     if not candidates:
         return None
     latest = max(candidates)
-    rows = ctx.lake.read("pair_window", version).where(F.col("score_date") == F.lit(latest))
+    rows = ctx.lake.read_day("pair_window", latest, version)
     found = rows.select("basis").first()
     if found is None or found["basis"] != basis:
         log.info("pair_window of %s was made under other settings: recomputing", latest)
@@ -166,9 +162,7 @@ def slid_sums(ctx: RunContext, inputs: dict[str, int | None], state_date: dt.dat
     lake, cfg, date = ctx.lake, ctx.config, ctx.score_date
     entering, leaving = window_state.days_between(state_date, date, cfg.window.days)
     all_pairs = lake.read("daily_pairs", inputs["daily_pairs"])
-    state = lake.read("pair_window", inputs["pair_window"]).where(
-        F.col("score_date") == F.lit(state_date)
-    )
+    state = lake.read_day("pair_window", state_date, inputs["pair_window"])
     return window_state.slide_window(
         state,
         state_date,

@@ -17,7 +17,7 @@ def run(ctx: RunContext) -> StageReport:
     scorable = scorable_people(people, accounts, date, cfg.population.min_age)
     prior = teleport_prior(scorable_accounts(accounts, scorable), people, scorable, date, cfg.prior)
     outputs = {"prior": lake.replace_partitions("prior", prior, {"score_date": [date]})}
-    written = lake.read("prior").where(F.col("score_date") == F.lit(date))
+    written = lake.read_day("prior", date)
     stats = written.agg(
         F.count(F.lit(1)).alias("people"),
         F.sum((F.col("offline") > 0).cast("int")).alias("offline"),

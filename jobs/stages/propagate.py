@@ -10,9 +10,9 @@ from pyspark.sql import functions as F
 
 from jobs.context import RunContext, StageReport
 from transforms.edges import LEAK_ID
-from transforms.pagerank_blocked import blocked_pagerank
-from transforms.pagerank_single import single_machine_pagerank
-from transforms.propagation import personalized_pagerank
+from transforms.pagerank.blocked import blocked_pagerank
+from transforms.pagerank.reference import personalized_pagerank
+from transforms.pagerank.single import single_machine_pagerank
 
 log = logging.getLogger("sway")
 
@@ -20,18 +20,16 @@ log = logging.getLogger("sway")
 def run(ctx: RunContext) -> StageReport:
     lake, cfg, date = ctx.lake, ctx.config.propagation, ctx.score_date
     inputs = ctx.versions("edges", "prior", "ranks")
-    graph = lake.read("edges", inputs["edges"]).where(F.col("score_date") == F.lit(date))
+    graph = lake.read_day("edges", date, inputs["edges"])
     graph = graph.select("src", "dst", "weight")
-    prior = lake.read("prior", inputs["prior"]).where(F.col("score_date") == F.lit(date))
+    prior = lake.read_day("prior", date, inputs["prior"])
     # The defences' sink (transforms/edges.py LEAK_ID): a vertex without teleport mass.
     sink = ctx.spark.createDataFrame([(LEAK_ID, 0.0)], "person_id long, prior double")
     prior = prior.select("person_id", "prior").unionByName(sink)
     initial = None
     if cfg.warm_start and inputs["ranks"] is not None:
         yesterday = date - dt.timedelta(days=1)
-        previous = lake.read("ranks", inputs["ranks"]).where(
-            F.col("score_date") == F.lit(yesterday)
-        )
+        previous = lake.read_day("ranks", yesterday, inputs["ranks"])
         initial = previous.select(F.col("person_id"), F.col("rank"))
     counts: dict[str, int] = {}
     started = time.perf_counter()

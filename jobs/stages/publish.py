@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pyspark.sql import functions as F
-
 from jobs.context import RunContext, StageReport
 from transforms.audit import assert_publishable, score_violations
 
@@ -11,11 +9,10 @@ from transforms.audit import assert_publishable, score_violations
 def run(ctx: RunContext) -> StageReport:
     lake, date = ctx.lake, ctx.score_date
     inputs = ctx.versions("scores_staged", "topic_scores_staged", "prior")
-    on_date = F.col("score_date") == F.lit(date)
-    staged = lake.read("scores_staged", inputs["scores_staged"]).where(on_date)
-    staged_topics = lake.read("topic_scores_staged", inputs["topic_scores_staged"]).where(on_date)
-    scorable = lake.read("prior", inputs["prior"]).where(on_date).select("person_id")
-    violations = score_violations(staged, scorable)
+    staged = lake.read_day("scores_staged", date, inputs["scores_staged"])
+    staged_topics = lake.read_day("topic_scores_staged", date, inputs["topic_scores_staged"])
+    scorable = lake.read_day("prior", date, inputs["prior"]).select("person_id")
+    violations = score_violations(staged, scorable, ctx.config.score.parts_tolerance)
     assert_publishable(violations)
     outputs = {
         "scores": lake.replace_partitions("scores", staged, {"score_date": [date]}),

@@ -17,10 +17,6 @@ from transforms.schemas import AUDIENCE, COMPONENTS, ENGAGERS, SCORES, TOPIC_SCO
 log = logging.getLogger(__name__)
 
 
-def _partition(ctx: RunContext, name: str, version: int | None, date: dt.date) -> DataFrame:
-    return ctx.lake.read(name, version).where(F.col("score_date") == F.lit(date))
-
-
 # The tables the raw score reads (its versions pin one consistent snapshot).
 RAW_INPUTS = ("ranks", "prior", "signals", "accounts", "daily_targets", "audience")
 
@@ -29,7 +25,7 @@ def _audience(ctx: RunContext, version: int | None, date: dt.date) -> DataFrame:
     """The day's audience rows; none (every graph term absent) when the lake has no table."""
     if version is None:
         return ctx.spark.createDataFrame([], AUDIENCE.schema)
-    return _partition(ctx, "audience", version, date)
+    return ctx.lake.read_day("audience", date, version)
 
 
 def raw_for_date(
@@ -39,9 +35,9 @@ def raw_for_date(
     `weights`: other weights than the config's (unit weights give the terms themselves: what
     `fit` and `backtest` judge)."""
     date, cfg = ctx.score_date, ctx.config
-    ranks = _partition(ctx, "ranks", inputs["ranks"], date)
-    prior = _partition(ctx, "prior", inputs["prior"], date)
-    signals = _partition(ctx, "signals", inputs["signals"], date)
+    ranks = ctx.lake.read_day("ranks", date, inputs["ranks"])
+    prior = ctx.lake.read_day("prior", date, inputs["prior"])
+    signals = ctx.lake.read_day("signals", date, inputs["signals"])
     accounts = scorable_accounts(ctx.lake.read("accounts", inputs["accounts"]), prior)
     days = recency.active_days(
         ctx.lake.read("daily_targets", inputs["daily_targets"]),
@@ -60,8 +56,7 @@ def raw_for_date(
         weights or cfg.score.weights,
         date,
         scoring.decayed_days(cfg.window.days, cfg.window.half_life_days),
-        cfg.score.followers_per_reactor,
-        cfg.score.min_reaction_signal,
+        cfg.score,
     )
 
 
@@ -76,7 +71,7 @@ def _days_with_data(ctx: RunContext, version: int | None) -> int:
 
 def _previous(ctx: RunContext, name: str, version: int | None, date: dt.date, like: DataFrame):
     """The table's partition for an earlier date, or an empty frame like `like` (first run)."""
-    return _partition(ctx, name, version, date) if version is not None else like.limit(0)
+    return ctx.lake.read_day(name, date, version) if version is not None else like.limit(0)
 
 
 def _explanations(ctx: RunContext, inputs: dict, raw: DataFrame) -> dict[str, int | None]:
@@ -86,8 +81,8 @@ def _explanations(ctx: RunContext, inputs: dict, raw: DataFrame) -> dict[str, in
         F.lit(date).alias("score_date"), *[F.col(c) for c in COMPONENTS.columns[1:]]
     )
     engagers = explain.top_engagers(
-        _partition(ctx, "edges", inputs["edges"], date),
-        _partition(ctx, "ranks", inputs["ranks"], date),
+        ctx.lake.read_day("edges", date, inputs["edges"]),
+        ctx.lake.read_day("ranks", date, inputs["ranks"]),
         ctx.config.score.top_engagers,
     ).select(F.lit(date).alias("score_date"), *[F.col(c) for c in ENGAGERS.columns[1:]])
     return {
@@ -109,7 +104,7 @@ def run(ctx: RunContext) -> StageReport:
         )
         raw_knots, score_knots = fit_knots(raw.where(F.col("active")), cal.target_quantiles)
     scores = scoring.scored(raw, raw_knots, score_knots, cal.max_score).persist()
-    signals = _partition(ctx, "signals", inputs["signals"], date)
+    signals = ctx.lake.read_day("signals", date, inputs["signals"])
     weights = topics.decayed_topic_weights(
         lake.read("daily_topics", inputs["daily_topics"]),
         date,

@@ -21,31 +21,21 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from transforms.pagerank_local import validate_params
+from transforms.pagerank.result import (
+    LEVEL,
+    PageRankResult,
+    checkpoint,
+    has_checkpoint_dir,
+    validate_params,
+)
 
 log = logging.getLogger(__name__)
-
-_LEVEL = StorageLevel.MEMORY_AND_DISK
-
-
-@dataclass(frozen=True)
-class PageRankResult:
-    """ranks: person_id long, rank double; one row per vertex of the prior; ranks sum to 1.
-
-    ranks is checkpointed: it does not depend on the inputs' lineage or on any cache.
-    """
-
-    ranks: DataFrame
-    iterations: int
-    converged: bool
-    l1_change: float  # L1 change of the last iteration
-    history: list[float] = field(default_factory=list)  # L1 change per iteration
 
 
 def normalize_prior(prior: DataFrame) -> DataFrame:
@@ -160,28 +150,6 @@ def _measure(
     return float(row["l1"] or 0.0), float(row["dangling_mass"] or 0.0)
 
 
-def _has_checkpoint_dir(df: DataFrame) -> bool:
-    """Whether reliable checkpoints have a folder: `spark.checkpoint.dir`, which a Spark Connect
-    client reads from the server as well (it has no SparkContext)."""
-    if df.sparkSession.conf.get("spark.checkpoint.dir", None):
-        return True
-    try:
-        return df.sparkSession.sparkContext.getCheckpointDir() is not None
-    except Exception:  # Spark Connect has no SparkContext
-        return False
-
-
-def _checkpoint(df: DataFrame, reliable: bool, level: StorageLevel = _LEVEL) -> DataFrame:
-    """df computed once, as a plan leaf: lineage and plan start afresh from here."""
-    if not reliable:
-        return df.localCheckpoint(eager=True, storageLevel=level)
-    # The eager checkpoint computes once to count and once to write: the cache makes it one.
-    source = df.persist(_LEVEL)
-    checkpointed = source.checkpoint(eager=True)
-    source.unpersist()
-    return checkpointed
-
-
 def _cut(df: DataFrame, key: str, num_partitions: int, reliable: bool) -> DataFrame:
     """df checkpointed, then laid out by `key` (hash partitions, sorted within them) and cached.
 
@@ -192,9 +160,9 @@ def _cut(df: DataFrame, key: str, num_partitions: int, reliable: bool) -> DataFr
     hence one shuffle of this frame to lay it out again, and a cache.
     """
     # Only the re-layout below reads the local checkpoint, so it need not take memory.
-    checkpointed = _checkpoint(df, reliable, StorageLevel.DISK_ONLY)
+    checkpointed = checkpoint(df, reliable, StorageLevel.DISK_ONLY)
     laid_out = checkpointed.repartition(num_partitions, key).sortWithinPartitions(key)
-    return laid_out.persist(_LEVEL)
+    return laid_out.persist(LEVEL)
 
 
 def personalized_pagerank(
@@ -225,10 +193,10 @@ def personalized_pagerank(
         raise ValueError(f"checkpoint_every must be >= 1, got {checkpoint_every}")
     if num_partitions is None:
         num_partitions = int(edges.sparkSession.conf.get("spark.sql.shuffle.partitions") or 200)
-    reliable = _has_checkpoint_dir(edges)
+    reliable = has_checkpoint_dir(edges)
     started = time.monotonic()
 
-    base = normalize_prior(prior).persist(_LEVEL)
+    base = normalize_prior(prior).persist(LEVEL)
     links = _cut(_transition_links(edges, base), "src", num_partitions, reliable)
     vertices = _cut(_vertex_table(base, links, initial), "person_id", num_partitions, reliable)
     edge_count = links.count()
@@ -254,7 +222,7 @@ def personalized_pagerank(
         if iterations % checkpoint_every == 0:
             inflow = _cut(inflow, "person_id", num_partitions, reliable)
         else:
-            inflow = inflow.persist(_LEVEL)
+            inflow = inflow.persist(LEVEL)
         following = _Iterate(inflow, alpha * dangling_mass + (1.0 - alpha))
         l1_change, dangling_mass = _measure(vertices, current, following, alpha)
         # Only now is the new inflow materialised, so the previous one may go.
@@ -269,7 +237,7 @@ def personalized_pagerank(
         )  # fmt: skip
 
     # The result gets its own checkpoint, so it does not lean on the caches released below.
-    ranks = _checkpoint(_ranks(vertices, current, alpha).select("person_id", "rank"), reliable)
+    ranks = checkpoint(_ranks(vertices, current, alpha).select("person_id", "rank"), reliable)
     for cached in (current.inflow, vertices, links):
         if cached is not None:
             cached.unpersist()

@@ -1,7 +1,7 @@
-"""The PageRank engines' inputs: typed and screened the same way for the blocked and single paths
-(and as transforms/propagation.py reads them): what a row must hold to count at all; then, for
-the blocked engine, laid out once (its setup queries: vertex blocks, then the cached graph of
-tiles and first messages; the kernels are in pagerank_tiles)."""
+"""The PageRank engines' inputs: typed and screened the same way for the blocked and single
+engines (and as the reference engine reads them): what a row must hold to count at all; then,
+for the blocked engine, laid out once (its setup queries: vertex blocks, then the cached graph
+of tiles and first messages; the kernels are in block_layout)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,12 @@ import functools
 import math
 
 import numpy as np
-from pyspark import StorageLevel
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from transforms import pagerank_blocks as blk
-from transforms import pagerank_tiles as tiles
-
-LEVEL = StorageLevel.MEMORY_AND_DISK
+from transforms.pagerank import block_layout as tiles
+from transforms.pagerank import block_steps as blk
+from transforms.pagerank.result import LEVEL
 
 
 def typed_edges(edges: DataFrame) -> DataFrame:

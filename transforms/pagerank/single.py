@@ -18,9 +18,9 @@ import pandas as pd
 import pyarrow as pa
 from pyspark.sql import DataFrame
 
-from transforms.pagerank_inputs import typed_edges, typed_vertices
-from transforms.pagerank_local import pagerank_arrays, validate_params
-from transforms.propagation import PageRankResult
+from transforms.pagerank.inputs import typed_edges, typed_vertices
+from transforms.pagerank.power_iteration import pagerank_arrays
+from transforms.pagerank.result import PageRankResult, validate_params
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def single_machine_pagerank(
     initial: DataFrame | None = None,
 ) -> PageRankResult:
     """Weighted personalized PageRank of the vertices of `prior` over `edges`, computed on the
-    driver: the contract and results of transforms.propagation.personalized_pagerank."""
+    driver: the contract and results of transforms.pagerank.reference.personalized_pagerank."""
     validate_params(alpha, tol, max_iter)
     started = time.perf_counter()
     vertices = typed_vertices(prior, "prior").toArrow()

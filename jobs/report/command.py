@@ -2,8 +2,8 @@
 
 The run's manifest, counts per stage, the score distribution against its calibration targets,
 top people, movers, network mix, topic leaders, and the evaluation figures when there are some
-(docs/REPORT.md). jobs/report_data.py gathers (Spark aggregations), jobs/report_html.py and
-jobs/report_plots.py render.
+(docs/REPORT.md). jobs/report/data.py gathers (Spark aggregations), jobs/report/page.py and
+jobs/report/plots.py render.
 
 Where things go (local lake roots; for a URI root the report goes under ./reports):
     <lake.root>/_reports/report-<D>.html       the report (default; --out PATH to change)
@@ -94,8 +94,8 @@ def write_report(
 ) -> Path | None:
     """Gather, render and write the report of ctx.score_date; its path, None when the date has
     neither runs rows nor scores."""
-    from jobs.report_data import gather
-    from jobs.report_html import render
+    from jobs.report.data import gather
+    from jobs.report.page import render
     from jobs.stages import STAGES
 
     data = gather(ctx.lake, ctx.score_date, ctx.config, list(STAGES), limit)

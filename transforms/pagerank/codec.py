@@ -1,6 +1,6 @@
 """The encoding of PageRank blocks: arrays in one binary cell, and edge tiles.
 
-A row of the blocked PageRank (transforms/pagerank_blocks.py) carries its numpy arrays in one
+A row of the blocked PageRank (transforms/pagerank/block_steps.py) carries its numpy arrays in one
 binary `blob`: a few columns keep the Arrow conversion and the driver's per-query planning (a py4j
 call per column) cheap, and decode reads the arrays back without copying. A Tile is part of a
 source block's out-edges as a CSR matrix, stored the same way.

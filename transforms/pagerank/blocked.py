@@ -1,6 +1,6 @@
 """Blocked personalized PageRank: the fast distributed engine (same semantics as the reference).
 
-Why: a DataFrame iteration (transforms/propagation.py) pays about a microsecond per edge and
+Why: a DataFrame iteration (transforms/pagerank/reference.py) pays about a microsecond per edge and
 iteration in row-at-a-time joins and aggregations. Here an iteration runs a sparse
 matrix-vector product per block inside Spark tasks (nanoseconds per edge) and moves rank vectors,
 not rows:
@@ -11,7 +11,7 @@ not rows:
            CSR tiles, cached once and laid out by block key on P partitions.
   iterate  one Spark job: for each block, the messages sent to it (PARTIAL inflows from the
            source blocks, its own SELF ranks: the only data shuffled) grouped, with its tiles
-           resident in the Python worker (pagerank_blocks says how, and what happens on a miss:
+           resident in the Python worker (block_steps says how, and what happens on a miss:
            the iteration is redone as a cogroup with the cached tiles, read in place) -> its new
            ranks (SELF), their L1 change and dangling mass (STATS: B rows of scalars, all the
            driver collects) and the next iteration's PARTIALs from its tiles. The output is a
@@ -41,15 +41,19 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from transforms import pagerank_blocks as blk
-from transforms import pagerank_tiles as tiles
-from transforms.pagerank_inputs import LEVEL, cached_graph, vertex_blocks
-from transforms.pagerank_local import validate_params
-from transforms.propagation import PageRankResult, _checkpoint, _has_checkpoint_dir
+from transforms.pagerank import block_layout as tiles
+from transforms.pagerank import block_steps as blk
+from transforms.pagerank.inputs import cached_graph, vertex_blocks
+from transforms.pagerank.result import (
+    LEVEL,
+    PageRankResult,
+    checkpoint,
+    has_checkpoint_dir,
+    validate_params,
+)
 
 log = logging.getLogger(__name__)
 
-_LEVEL = LEVEL
 # Edges per block by default (~100 MB of tiles): big enough that per-block overheads vanish,
 # small enough for a Python worker's memory.
 TARGET_BLOCK_EDGES = 8_000_000
@@ -132,7 +136,7 @@ def _release(frame: DataFrame | None) -> None:
 def _run(step: DataFrame, keys: list[int], *columns: str) -> tuple[DataFrame, list[float]]:
     """An iteration's output as a local checkpoint, and its STATS totals. Not eager: the STATS
     collect is the one job that computes and stores it."""
-    following = step.localCheckpoint(eager=False, storageLevel=_LEVEL)
+    following = step.localCheckpoint(eager=False, storageLevel=LEVEL)
     try:
         return following, _totals(following, keys, *columns)
     except Exception:
@@ -179,7 +183,7 @@ def blocked_pagerank(
     timings: dict | None = None,
 ) -> PageRankResult:
     """Weighted personalized PageRank of the vertices of `prior` over `edges`: the contract and
-    results of transforms.propagation.personalized_pagerank, computed block-wise.
+    results of transforms.pagerank.reference.personalized_pagerank, computed block-wise.
 
     blocks: vertex blocks (default: from the edge count and spark.default.parallelism).
     checkpoint_every: iterations between reliable checkpoints of the rank state (only with a
@@ -198,7 +202,7 @@ def blocked_pagerank(
         raise ValueError(f"blocks must be >= 1, got {blocks}")
     spark, phases = edges.sparkSession, timings if timings is not None else {}
     started = clock = time.perf_counter()
-    partitions, reliable = parallelism(spark), _has_checkpoint_dir(edges)
+    partitions, reliable = parallelism(spark), has_checkpoint_dir(edges)
     store = (tile_dir, uuid.uuid4().hex) if resident else None  # a graph id per run
 
     def lap() -> float:
@@ -270,7 +274,7 @@ def blocked_pagerank(
         vertices = graph.where(_kind(blk.VERTEX)).select("key", "ids").groupBy("key")
         final = state.where(_kind(blk.SELF)).select("key", "blob").groupBy("key")
         emit = functools.partial(blk.emit_ranks, store=store)
-        ranks = _checkpoint(vertices.cogroup(final).applyInArrow(emit, RANKS_SCHEMA), reliable)
+        ranks = checkpoint(vertices.cogroup(final).applyInArrow(emit, RANKS_SCHEMA), reliable)
         _release(state)
         graph.unpersist()
         if store is not None and tile_dir is not None:  # a local dir: the driver's to delete

@@ -1,4 +1,4 @@
-"""What the daily report shows, gathered with Spark aggregations (jobs/report.py renders it).
+"""What the daily report shows, gathered with Spark aggregations (page.py renders it).
 
 Nothing per person reaches the driver beyond a few short lists: the score distribution comes from
 the histogram of the (2-decimal) scores, at most 9,900 rows whatever the population; tops and
@@ -23,11 +23,9 @@ from transforms.calibration import target_mean, target_score
 TOLERANCE = 2.0  # the calibration targets: mean, p95 and p99 within +-2 points
 
 
-def _day(lake: Lake, table: str, date: dt.date) -> DataFrame | None:
-    if not lake.exists(table):
-        return None
-    column = "event_date" if table in ("engagements", "quarantine") else "score_date"
-    return lake.read(table).where(F.col(column) == F.lit(date))
+def _day_if_any(lake: Lake, table: str, date: dt.date) -> DataFrame | None:
+    """The table's rows of the day; None when the table does not exist yet (a partial lake)."""
+    return lake.read_day(table, date) if lake.exists(table) else None
 
 
 def _plain(row) -> dict[str, Any]:
@@ -40,7 +38,7 @@ def manifest(lake: Lake, date: dt.date, stage_order: Sequence[str]) -> list[dict
 
     The manifest holds two rows per stage attempt (a few per date): collecting a date's rows is
     cheap."""
-    runs = _day(lake, "runs", date)
+    runs = _day_if_any(lake, "runs", date)
     if runs is None:
         return []
     rows = [_plain(r) for r in attempts(runs).orderBy("started_at").collect()]
@@ -230,7 +228,7 @@ def gather(
 ) -> dict[str, Any]:
     """Everything the report shows for `date`, as plain Python."""
     stages = manifest(lake, date, stage_order)
-    scores = _day(lake, "scores", date)
+    scores = _day_if_any(lake, "scores", date)
     data: dict[str, Any] = {"date": date, "stages": stages, "has_scores": False}
     if scores is not None:
         scores = scores.cache()
@@ -247,7 +245,7 @@ def gather(
         data["top"] = top_people(scores, limit)
         data["movers"] = movers(scores, limit)
         data["networks"] = network_mix(scores)
-        topic_scores = _day(lake, "topic_scores", date)
+        topic_scores = _day_if_any(lake, "topic_scores", date)
         if topic_scores is not None:
             data["topics"] = topic_leaders(topic_scores, per_topic=3, max_topics=30)
     if scores is not None:

@@ -1,6 +1,6 @@
 """Blocked PageRank: vertex blocks, edge tiles, the per-iteration kernel (numpy, in Spark tasks).
 
-Layout (transforms/pagerank_blocked.py says why): every vertex hashes to one of B blocks; a block
+Layout (transforms/pagerank/blocked.py says why): every vertex hashes to one of B blocks; a block
 keeps its vertices' ids sorted, so a vertex is (block b, local index i), densely numbered
 offsets[b] + i over the whole graph. A block is a Spark group under an int key chosen so that
 Spark's hash partitioner sends block b to partition b mod P (no two blocks collide on a core).
@@ -10,7 +10,7 @@ its columns the source block's local indices, its values the raw edge weights. A
 multiplies each tile by the source block's rank vector scaled by 1 / out-weight, and sends each
 destination block one partial vector per tile: vectors move, edges stay where they are.
 
-Every row carries its arrays in one binary `blob` (transforms/pagerank_codec.py).
+Every row carries its arrays in one binary `blob` (transforms/pagerank/codec.py).
 
 Resident blocks: what an iteration needs of a block besides its messages (1 / out-weight,
 teleport, tiles) does not change, so it is kept in the Python worker processes (Spark reuses
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from transforms.pagerank_codec import Tile, arrow_schema, decode, encode, expand, table
+from transforms.pagerank.codec import Tile, arrow_schema, decode, encode, expand, table
 
 # Row kinds of the cached graph and of each iteration's output.
 VERTEX, TILE, PARTIAL, SELF, STATS = 0, 1, 2, 3, 4

@@ -7,7 +7,7 @@ import datetime as dt
 from html import escape
 from typing import Any
 
-from jobs import report_plots
+from jobs.report import plots
 
 CSS = """
 body{font-family:"DejaVu Sans",Arial,Helvetica,sans-serif;margin:24px auto;max-width:1180px;
@@ -67,11 +67,11 @@ def _parts(networks: dict[str, float] | None) -> str:
     return ", ".join(f"{k} {v:.2f}" for k, v in items)
 
 
-def _img(uri: str, alt: str) -> str:
+def img(uri: str, alt: str) -> str:
     return f'<img src="{uri}" alt="{escape(alt)}">'
 
 
-def _section(anchor: str, title: str, body: str) -> str:
+def section(anchor: str, title: str, body: str) -> str:
     return f'<section id="{anchor}"><h2>{escape(title)}</h2>{body}</section>'
 
 
@@ -109,12 +109,12 @@ def header(data: dict[str, Any], config_hash: str) -> str:
         + "</table>"
     )
     body += "".join(notes)
-    return _section("run", "Run", body)
+    return section("run", "Run", body)
 
 
 def manifest(stages: list[dict[str, Any]]) -> str:
     if not stages:
-        return _section("manifest", "Manifest", '<p class="muted">no runs rows for this date</p>')
+        return section("manifest", "Manifest", '<p class="muted">no runs rows for this date</p>')
     rows = [
         [r["stage"], _status(r["status"]), r["attempts"], r["started_at"], r["duration_s"],
          _versions(r["input_versions"]), _versions(r["output_versions"]), r["message"]]
@@ -125,8 +125,8 @@ def manifest(stages: list[dict[str, Any]]) -> str:
          "outputs (table@version)", "message"],
         rows, numeric={2, 4},
     )  # fmt: skip
-    body += _img(report_plots.stage_durations(stages), "duration of each stage")
-    return _section("manifest", "Manifest (latest attempt of each stage)", body)
+    body += img(plots.stage_durations(stages), "duration of each stage")
+    return section("manifest", "Manifest (latest attempt of each stage)", body)
 
 
 def counts(stages: list[dict[str, Any]]) -> str:
@@ -134,7 +134,7 @@ def counts(stages: list[dict[str, Any]]) -> str:
         [r["stage"], ", ".join(f"{k} {v:,}" for k, v in sorted((r["counts"] or {}).items()))]
         for r in stages
     ]
-    return _section("counts", "Counts per stage", table(["stage", "counts"], rows))
+    return section("counts", "Counts per stage", table(["stage", "counts"], rows))
 
 
 def distribution(data: dict[str, Any]) -> str:
@@ -144,12 +144,12 @@ def distribution(data: dict[str, Any]) -> str:
         f"<p>{dist['active']} active people (score &gt; 0); targets from "
         "<code>calibration.target_*</code> (a Burr XII distribution).</p>"
         + table(["figure", "measured", "target", "check"], rows, numeric={1})
-        + _img(
-            report_plots.score_histogram(data["histogram"], data["target_density"], dist),
+        + img(
+            plots.score_histogram(data["histogram"], data["target_density"], dist),
             "score histogram against the target distribution",
         )
     )
-    return _section("distribution", "Score distribution", body)
+    return section("distribution", "Score distribution", body)
 
 
 def _person_rows(people: list[dict[str, Any]], cause: bool = False) -> list[list[Any]]:
@@ -167,7 +167,7 @@ PERSON_HEADERS = ["person", "score", "pct", "Δ 1d", "networks", "top topics"]
 
 
 def people(data: dict[str, Any]) -> str:
-    top = _section(
+    top = section(
         "top",
         f"Top {len(data['top'])} people",
         table(PERSON_HEADERS, _person_rows(data["top"]), numeric={0, 1, 2, 3}),
@@ -180,7 +180,7 @@ def people(data: dict[str, Any]) -> str:
         moved += f"<h3>{title}</h3>{body}"
     if not data["movers"]["up"] and not data["movers"]["down"]:
         moved = '<p class="muted">no daily change: no scores published the day before</p>'
-    return top + _section("movers", "Movers (Δ since the day before)", moved)
+    return top + section("movers", "Movers (Δ since the day before)", moved)
 
 
 def networks(data: dict[str, Any]) -> str:
@@ -189,14 +189,14 @@ def networks(data: dict[str, Any]) -> str:
     body = table(["network", "score points", "share %", "people with a part"], rows,
                  numeric={1, 2, 3})  # fmt: skip
     if mix:
-        body += _img(report_plots.network_mix(mix), "score points per network")
-    return _section("networks", "Network mix", body)
+        body += img(plots.network_mix(mix), "score points per network")
+    return section("networks", "Network mix", body)
 
 
 def topics(data: dict[str, Any]) -> str:
     found = data.get("topics")
     if not found or not found["topics"]:
-        return _section("topics", "Topic leaders", '<p class="muted">no topic scores</p>')
+        return section("topics", "Topic leaders", '<p class="muted">no topic scores</p>')
     rows = [
         [t["topic"], t["people"]]
         + [f"{p['person_id']} ({p['score']:.2f})" for p in t["leaders"]]
@@ -207,7 +207,7 @@ def topics(data: dict[str, Any]) -> str:
     note = "" if shown == found["total_topics"] else (
         f"<p>the {shown} topics with the most people, of {found['total_topics']}</p>"
     )  # fmt: skip
-    return _section(
+    return section(
         "topics", "Topic leaders",
         note + table(["topic", "people", "1st", "2nd", "3rd"], rows, numeric={1}),
     )  # fmt: skip
@@ -216,7 +216,7 @@ def topics(data: dict[str, Any]) -> str:
 def quality(evaluation: dict[str, Any] | None, source: str | None, date: dt.date) -> str:
     if evaluation is None:
         text = "no evaluation figures found" + (f" ({escape(source)})" if source else "")
-        return _section("quality", "Quality", f'<p class="muted">{text}; see docs/REPORT.md</p>')
+        return section("quality", "Quality", f'<p class="muted">{text}; see docs/REPORT.md</p>')
     e = evaluation
     scored = escape(str(e.get("score_date")))
     body = (
@@ -262,7 +262,7 @@ def quality(evaluation: dict[str, Any] | None, source: str | None, date: dt.date
         body += "<h3>Targets</h3>" + table(
             ["target", "check"], [[k, bool(v)] for k, v in checks.items()]
         )
-    return _section("quality", "Quality (evaluation)", body)
+    return section("quality", "Quality (evaluation)", body)
 
 
 def render(
@@ -277,7 +277,7 @@ def render(
     if data["has_scores"]:
         parts += [distribution(data), people(data), networks(data), topics(data)]
     else:
-        parts.append(_section("distribution", "Scores", '<p class="bad">no scores published for '
+        parts.append(section("distribution", "Scores", '<p class="bad">no scores published for '
                               f"{date}</p>"))  # fmt: skip
     parts.append(quality(evaluation, source, data["date"]))
     parts.append(backtest)  # the backtest section (jobs/backtest/output.py), when there is one

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from transforms.pagerank_blocks import (
+from transforms.pagerank.block_steps import (
     GRAPH_ARROW,
     TILE,
     TILE_EDGES,
@@ -24,7 +24,7 @@ from transforms.pagerank_blocks import (
     push,
     vertex_rows,
 )
-from transforms.pagerank_codec import (
+from transforms.pagerank.codec import (
     Tile,
     arrow_schema,
     constant_or_array,
@@ -263,7 +263,7 @@ def build_graph(
 ) -> pa.Table:
     """A source block's cached rows: VERTEX (teleport, 1 / out-weight; ids aside), its TILEs,
     and the first iteration's input: SELF (start vector), STATS, and the start vector's
-    PARTIALs. With a store, the block is also made resident (pagerank_blocks)."""
+    PARTIALs. With a store, the block is also made resident (block_steps)."""
     if not vertices.num_rows:  # edges from people who are not vertices carry nothing
         return table(GRAPH_ARROW, [])
     key, block = vertices.column("key")[0].as_py(), decode(vertices.column("blob")[0])

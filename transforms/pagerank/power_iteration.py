@@ -1,9 +1,8 @@
 """Weighted, personalized PageRank on one machine (numpy / scipy.sparse power iteration).
 
-Same algorithm, semantics and convergence rule as `transforms.propagation.personalized_pagerank`,
-on dense vertex indices 0..n-1. It is the test oracle of the distributed path now and the basis
-of the single-machine path for small inputs later (identical results to the distributed
-path).
+Same algorithm, semantics and convergence rule as the reference engine
+(`transforms.pagerank.reference.personalized_pagerank`), on dense vertex indices 0..n-1: the
+core of the single-machine engine, and the oracle the distributed engines are tested against.
 
 Semantics (equal to networkx.pagerank with dangling=None):
   x' = alpha * (P^T x + (sum of x over dangling vertices) * p) + (1 - alpha) * p
@@ -18,17 +17,9 @@ import logging
 import numpy as np
 import scipy.sparse as sp
 
+from transforms.pagerank.result import validate_params
+
 log = logging.getLogger(__name__)
-
-
-def validate_params(alpha: float, tol: float, max_iter: int) -> None:
-    """Reject parameters outside the algorithm's domain (shared with the distributed path)."""
-    if not 0.0 <= alpha <= 1.0:
-        raise ValueError(f"alpha must be in [0, 1], got {alpha}")
-    if tol < 0.0:
-        raise ValueError(f"tol must be >= 0, got {tol}")
-    if max_iter < 1:
-        raise ValueError(f"max_iter must be >= 1, got {max_iter}")
 
 
 def normalize_vector(values: np.ndarray) -> np.ndarray:
@@ -106,9 +97,9 @@ def pagerank_arrays(
         x = x_next
         if history is not None:
             history.append(l1_change)
-        log.debug("local pagerank iteration %d: l1 change %.3e", iteration, l1_change)
+        log.debug("power iteration %d: l1 change %.3e", iteration, l1_change)
         if l1_change < n * tol:
-            log.info("local pagerank converged after %d iterations (l1 %.3e)", iteration, l1_change)
+            log.info("power iteration converged after %d steps (l1 %.3e)", iteration, l1_change)
             return x, iteration, True
-    log.warning("local pagerank stopped at max_iter=%d without converging", max_iter)
+    log.warning("power iteration stopped at max_iter=%d without converging", max_iter)
     return x, max_iter, False
