@@ -164,7 +164,8 @@ def test_manifest_has_every_stage_with_versions(daily_run):
     runs = attempts(lake.read("runs")).where(F.col("score_date") == F.lit(last)).collect()
     assert {r.stage for r in runs} == set(STAGES)
     for r in runs:
-        assert r.status == "succeeded" and r.config_hash and r.code_version and r.duration_s >= 0
+        assert r.status == "succeeded" and r.config_hash and r.code_version
+        assert r.duration_s == pytest.approx((r.finished_at - r.started_at).total_seconds())
         assert r.output_versions
     publish = next(r for r in runs if r.stage == "publish")
     assert publish.output_versions["scores"] == lake.version("scores")

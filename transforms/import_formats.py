@@ -120,12 +120,14 @@ def parse_lines(
         if layout is None:
             raise ImportFormatError(f"{EDGELIST} needs a layout (columns, action or types)")
         data = data.where(~F.col("line").startswith("%"))
-        return parse_edgelist(data, layout, int64_field, _seconds)
-    if fmt == KLOUT_TSV:
-        return _klout(data, network)
-    if fmt == SNAP_HIGGS:
-        return _higgs(data)
-    raise ImportFormatError(f"unknown import format {fmt!r}; formats: {', '.join(FORMATS)}")
+        parsed = parse_edgelist(data, layout, int64_field, _seconds)
+    elif fmt == KLOUT_TSV:
+        parsed = _klout(data, network)
+    elif fmt == SNAP_HIGGS:
+        parsed = _higgs(data)
+    else:
+        raise ImportFormatError(f"unknown import format {fmt!r}; formats: {', '.join(FORMATS)}")
+    return parsed.select(*[F.col(c) for c in PARSED_COLUMNS])  # every format's contract
 
 
 def int64_field(text: Column) -> Column:

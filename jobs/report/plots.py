@@ -12,7 +12,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-BLUE, ORANGE, GREY, RED = "#3465a4", "#f57900", "#888a85", "#cc0000"
+BLUE, ORANGE, RED = "#3465a4", "#f57900", "#cc0000"
 
 
 def png_uri(figure: Figure) -> str:

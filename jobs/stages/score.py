@@ -91,26 +91,39 @@ def _explanations(ctx: RunContext, inputs: dict, raw: DataFrame) -> dict[str, in
     }
 
 
-def run(ctx: RunContext) -> StageReport:
-    lake, cfg, date = ctx.lake, ctx.config, ctx.score_date
-    inputs = ctx.versions(*RAW_INPUTS, "daily_topics", "scores", "edges", "components")
-    raw = raw_for_date(ctx, inputs).persist()
-    explanations = _explanations(ctx, inputs, raw)
-    cal = cfg.calibration
+def _calibrated(ctx: RunContext, raw: DataFrame) -> tuple[DataFrame, int]:
+    """The scores (persisted) from the raw values by the frozen calibration, or, without one, by
+    knots fitted on today's active population; and the number of knots."""
+    cal = ctx.config.calibration
     raw_knots, score_knots = cal.raw_knots, cal.score_knots
     if not raw_knots:
         log.warning(
-            "no frozen calibration for %s: fitting on today's population", cfg.algorithm_version
+            "no frozen calibration for %s: fitting on today's population",
+            ctx.config.algorithm_version,
         )
         raw_knots, score_knots = fit_knots(raw.where(F.col("active")), cal.target_quantiles)
-    scores = scoring.scored(raw, raw_knots, score_knots, cal.max_score).persist()
-    signals = ctx.lake.read_day("signals", date, inputs["signals"])
-    weights = topics.decayed_topic_weights(
-        lake.read("daily_topics", inputs["daily_topics"]),
-        date,
-        cfg.window.days,
-        cfg.window.half_life_days,
-    ).persist()  # feeds both top_topics and topic_scores
+    return scoring.scored(raw, raw_knots, score_knots, cal.max_score).persist(), len(raw_knots)
+
+
+def _stamp(ctx: RunContext) -> list:
+    return [
+        F.lit(ctx.run_id).alias("run_id"),
+        F.lit(ctx.config.algorithm_version).alias("algorithm_version"),
+        F.lit(ctx.score_date).alias("score_date"),
+    ]
+
+
+def _score_rows(
+    ctx: RunContext,
+    inputs: dict,
+    raw: DataFrame,
+    scores: DataFrame,
+    parts: DataFrame,
+    weights: DataFrame,
+) -> DataFrame:
+    """The date's `scores` rows: score, percentile, 1- and 7-day deltas, network parts, the main
+    cause of the change since yesterday, top topics."""
+    date = ctx.score_date
     yesterday = date - dt.timedelta(days=1)
     deltas = [
         scoring.score_deltas(
@@ -120,7 +133,6 @@ def run(ctx: RunContext) -> StageReport:
         )
         for column, k in (("delta_1d", 1), ("delta_7d", 7))
     ]
-    parts = scoring.network_parts(scores, signals).persist()
     today = scores.join(parts, on="person_id", how="left")
     causes = explain.change_causes(
         today,
@@ -128,17 +140,12 @@ def run(ctx: RunContext) -> StageReport:
         raw,
         _previous(ctx, "components", inputs["components"], yesterday, raw),
     )
-    stamp = [
-        F.lit(ctx.run_id).alias("run_id"),
-        F.lit(cfg.algorithm_version).alias("algorithm_version"),
-        F.lit(date).alias("score_date"),
-    ]
-    rows = (
+    return (
         today.join(scoring.percentiles(scores), on="person_id", how="left")
         .join(deltas[0], on="person_id", how="left")
         .join(deltas[1], on="person_id", how="left")
         .join(causes, on="person_id", how="left")
-        .join(topics.top_topics(weights, cfg.score.top_topics), on="person_id", how="left")
+        .join(topics.top_topics(weights, ctx.config.score.top_topics), on="person_id", how="left")
         .select(
             *[F.col(c) for c in ("person_id", "score", "percentile", "delta_1d", "delta_7d")],
             F.coalesce(F.col("networks"), F.create_map().cast("map<string,double>")).alias(
@@ -147,13 +154,30 @@ def run(ctx: RunContext) -> StageReport:
             F.coalesce(F.col("top_topics"), F.array().cast("array<string>")).alias("top_topics"),
             F.col("change_network"),
             F.col("change_signal"),
-            *stamp,
+            *_stamp(ctx),
         )
         .select(*[F.col(c) for c in SCORES.columns])
     )
+
+
+def run(ctx: RunContext) -> StageReport:
+    lake, cfg, date = ctx.lake, ctx.config, ctx.score_date
+    inputs = ctx.versions(*RAW_INPUTS, "daily_topics", "scores", "edges", "components")
+    raw = raw_for_date(ctx, inputs).persist()
+    explanations = _explanations(ctx, inputs, raw)
+    scores, knots = _calibrated(ctx, raw)
+    signals = ctx.lake.read_day("signals", date, inputs["signals"])
+    weights = topics.decayed_topic_weights(
+        lake.read("daily_topics", inputs["daily_topics"]),
+        date,
+        cfg.window.days,
+        cfg.window.half_life_days,
+    ).persist()  # feeds both top_topics and topic_scores
+    parts = scoring.network_parts(scores, signals).persist()
+    rows = _score_rows(ctx, inputs, raw, scores, parts, weights)
     topic_rows = (
         topics.topic_scores(scores, weights)
-        .select(F.col("person_id"), F.col("topic"), F.col("score"), *stamp)
+        .select(F.col("person_id"), F.col("topic"), F.col("score"), *_stamp(ctx))
         .select(*[F.col(c) for c in TOPIC_SCORES.columns])
     )
     try:
@@ -175,5 +199,5 @@ def run(ctx: RunContext) -> StageReport:
         weights.unpersist()
     counts = {"people": int(row["people"]), "active": int(row["active"] or 0)}
     return StageReport(
-        counts=counts, inputs=inputs, outputs=outputs, details={"calibration_knots": len(raw_knots)}
+        counts=counts, inputs=inputs, outputs=outputs, details={"calibration_knots": knots}
     )
