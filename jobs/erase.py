@@ -30,7 +30,7 @@ import datetime as dt
 import logging
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from pyspark.sql import DataFrame
@@ -117,37 +117,43 @@ def erase_people(
         return _erase(ctx, ids, vacuum)
 
 
+def _remove(ctx: RunContext, ids: list[int], vacuum: bool, report: ErasureReport) -> Iterator[str]:
+    """The erasure's steps, each named (yielded) before it runs: a failure names its step."""
+    lake, tables = ctx.lake, erasure_tables()
+    yield "accounts lookup"
+    account_ids, networks = _accounts_of(lake, ids)
+    report.accounts = len(account_ids)
+    source = ids_source(ctx.spark, ids, account_ids)
+    for name in tables:
+        yield f"delete from {name}"
+        matched, version = _delete_from(lake, name, source, networks)
+        if version is not None:
+            report.versions[name] = version
+        if matched is not None:
+            report.rows[name] = matched  # once committed: a failed row counts what was removed
+            log.info("erase: %s: %d rows removed", name, matched)
+    if not vacuum:
+        return
+    # Every table in scope, changed now or not: a rerun after a crash between the deletes and
+    # here must still remove the old files.
+    for name in tables:
+        yield f"vacuum {name}"
+        deleted = lake.vacuum(name, 0.0)
+        if deleted is not None:
+            report.files_deleted[name] = deleted
+    # Propagation checkpoints of earlier (killed) runs hold ranks by person id.
+    yield "checkpoints"
+    report.files_deleted["_checkpoints"] = remove_dead_checkpoints(lake)
+
+
 def _erase(ctx: RunContext, ids: list[int], vacuum: bool) -> ErasureReport:
-    lake = ctx.lake
-    started = dt.datetime.now(dt.UTC)
-    clock = time.perf_counter()
-    tables = erasure_tables()
+    started, clock = dt.datetime.now(dt.UTC), time.perf_counter()
     report = ErasureReport(people=len(ids), accounts=0)
-    stage = StageReport(inputs=ctx.versions(*tables))
-    step = "accounts lookup"
+    stage = StageReport(inputs=ctx.versions(*erasure_tables()))
+    step = "start"
     try:
-        account_ids, networks = _accounts_of(lake, ids)
-        report.accounts = len(account_ids)
-        source = ids_source(ctx.spark, ids, account_ids)
-        for name in tables:
-            step = f"delete from {name}"
-            matched, version = _delete_from(lake, name, source, networks)
-            if version is not None:
-                report.versions[name] = version
-            if matched is not None:
-                report.rows[name] = matched  # once committed: a failed row counts what was removed
-                log.info("erase: %s: %d rows removed", name, matched)
-        if vacuum:
-            # Every table in scope, changed now or not: a rerun after a crash between the deletes
-            # and here must still remove the old files.
-            for name in tables:
-                step = f"vacuum {name}"
-                deleted = lake.vacuum(name, 0.0)
-                if deleted is not None:
-                    report.files_deleted[name] = deleted
-            # Propagation checkpoints of earlier (killed) runs hold ranks by person id.
-            step = "checkpoints"
-            report.files_deleted["_checkpoints"] = remove_dead_checkpoints(lake)
+        for step in _remove(ctx, ids, vacuum, report):
+            log.debug("erase: %s", step)
     except Exception as error:
         # The message names the step and the error type only: Spark's own messages can quote
         # the predicate, and the manifest must not keep the ids.
@@ -156,28 +162,25 @@ def _erase(ctx: RunContext, ids: list[int], vacuum: bool) -> ErasureReport:
         manifest.record(ctx, STAGE, "failed", stage, started, dt.datetime.now(dt.UTC), message)
         log.error("erase: FAILED at %s after %.1fs", message, time.perf_counter() - clock)
         raise ErasureError(f"erasure failed at {message}; rerun it (it is idempotent)") from error
-    report.other_files = other_files(lake)
-    stage.counts = _counts(report)
-    stage.outputs = dict(report.versions)
+    report.other_files = other_files(ctx.lake)
+    stage.counts, stage.outputs = _counts(report), dict(report.versions)
     manifest.record(ctx, STAGE, "succeeded", stage, started, dt.datetime.now(dt.UTC))
+    _log_done(report, time.perf_counter() - clock)
+    return report
+
+
+def _log_done(report: ErasureReport, seconds: float) -> None:
     log.info(
         "erase: %d people, %d accounts: %d rows removed from %d tables, %d old files deleted, "
-        "in %.1fs",
-        report.people,
-        report.accounts,
-        report.total_rows,
-        sum(1 for n in report.rows.values() if n),
-        sum(report.files_deleted.values()),
-        time.perf_counter() - clock,
-    )
+        "in %.1fs", report.people, report.accounts, report.total_rows,
+        sum(1 for n in report.rows.values() if n), sum(report.files_deleted.values()), seconds,
+    )  # fmt: skip
     if report.other_files:
         log.warning(
             "erase: %d files under the lake root belong to no table and were not changed "
             "(sample files, reports; delete or regenerate them if they may name the people): %s",
-            len(report.other_files),
-            ", ".join(report.other_files[:20]),
-        )
-    return report
+            len(report.other_files), ", ".join(report.other_files[:20]),
+        )  # fmt: skip
 
 
 def _accounts_of(lake: Lake, ids: list[int]) -> tuple[list[int], list[str]]:

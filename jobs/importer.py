@@ -146,8 +146,61 @@ def _check_weighted(ctx: RunContext, network: str, actions: set[str]) -> None:
         )
 
 
-def _write(ctx, request, parsed, lines, source, inputs) -> StageReport:
+def _write_identities(ctx, request, parsed, inputs) -> tuple[dict, int, int]:
+    """The accounts and people the file names for the first time, appended: (outputs, new
+    accounts, new people). First: the interactions then never point at unknown accounts."""
+    lake, outputs = ctx.lake, {}
+    seen = imports.seen_accounts(parsed)
+    fresh_accounts = imports.new_accounts(
+        seen, lake.read("accounts", inputs["accounts"]), request.accounts_created
+    ).persist()
+    fresh_people = imports.new_people(
+        fresh_accounts, lake.read("people", inputs["people"]), request.consent
+    ).persist()
+    try:
+        n_accounts, n_people = fresh_accounts.count(), fresh_people.count()
+        if n_accounts:
+            outputs["accounts"] = lake.append("accounts", fresh_accounts)
+        if n_people:
+            outputs["people"] = lake.append("people", fresh_people)
+    finally:
+        fresh_accounts.unpersist()
+        fresh_people.unpersist()
+    return outputs, n_accounts, n_people
+
+
+def _dates(frame) -> list:
+    return sorted(r["event_date"] for r in frame.select("event_date").distinct().collect())
+
+
+def _write_rows(ctx, request, parsed, source, inputs, fallback) -> tuple[dict, list]:
+    """The file's interactions and quarantined lines, each merged into the partitions of their
+    dates (this source's earlier rows there replaced): (outputs, interaction dates)."""
     lake = ctx.lake
+    imported = imports.interaction_rows(parsed, request.fmt, source)
+    dates = _dates(imported)
+    existing = lake.read("interactions", inputs["interactions"])
+    existing = existing.where(F.col("event_date").isin(dates))
+    prefix = imports.event_id_prefix(request.fmt, source)
+    merged = imports.merge_interactions(existing, imported, prefix)
+    outputs = {
+        "interactions": lake.replace_partitions("interactions", merged, {"event_date": dates})
+    }
+    q_source = imports.quarantine_source(request.fmt)
+    rejected = imports.quarantine_rows(parsed, request.fmt, source, ctx.run_id, fallback)
+    q_dates = _dates(rejected)
+    q_existing = lake.read("quarantine", inputs["quarantine"]).where(
+        (F.col("source") == F.lit(q_source)) & F.col("event_date").isin(q_dates)
+    )
+    outputs["quarantine"] = lake.replace_partitions(
+        "quarantine",
+        imports.merge_quarantine(q_existing, rejected, source),
+        {"source": [q_source], "event_date": q_dates},
+    )
+    return outputs, dates
+
+
+def _write(ctx, request, parsed, lines, source, inputs) -> StageReport:
     stats = parsed.agg(
         F.count(F.lit(1)).alias("data_lines"),
         F.count(F.when(F.col("reason").isNull(), F.lit(1))).alias("good"),
@@ -158,49 +211,9 @@ def _write(ctx, request, parsed, lines, source, inputs) -> StageReport:
     good, bad = int(stats["good"]), int(stats["data_lines"]) - int(stats["good"])
     # A line whose date is unknown is filed under the file's first date: stable across reruns.
     fallback = stats["first_date"] or ctx.score_date
-
-    seen = imports.seen_accounts(parsed)
-    fresh_accounts = imports.new_accounts(
-        seen, lake.read("accounts", inputs["accounts"]), request.accounts_created
-    ).persist()
-    fresh_people = imports.new_people(
-        fresh_accounts, lake.read("people", inputs["people"]), request.consent
-    ).persist()
-    try:
-        n_accounts, n_people = fresh_accounts.count(), fresh_people.count()
-        outputs = {}
-        # Accounts and people first: the interactions then never point at unknown accounts.
-        if n_accounts:
-            outputs["accounts"] = lake.append("accounts", fresh_accounts)
-        if n_people:
-            outputs["people"] = lake.append("people", fresh_people)
-    finally:
-        fresh_accounts.unpersist()
-        fresh_people.unpersist()
-
-    imported = imports.interaction_rows(parsed, request.fmt, source)
-    dates = sorted(r["event_date"] for r in imported.select("event_date").distinct().collect())
-    existing = lake.read("interactions", inputs["interactions"]).where(
-        F.col("event_date").isin(dates)
-    )
-    prefix = imports.event_id_prefix(request.fmt, source)
-    outputs["interactions"] = lake.replace_partitions(
-        "interactions",
-        imports.merge_interactions(existing, imported, prefix),
-        {"event_date": dates},
-    )
-
-    q_source = imports.quarantine_source(request.fmt)
-    rejected = imports.quarantine_rows(parsed, request.fmt, source, ctx.run_id, fallback)
-    q_dates = sorted(r["event_date"] for r in rejected.select("event_date").distinct().collect())
-    q_existing = lake.read("quarantine", inputs["quarantine"]).where(
-        (F.col("source") == F.lit(q_source)) & F.col("event_date").isin(q_dates)
-    )
-    outputs["quarantine"] = lake.replace_partitions(
-        "quarantine",
-        imports.merge_quarantine(q_existing, rejected, source),
-        {"source": [q_source], "event_date": q_dates},
-    )
+    outputs, n_accounts, n_people = _write_identities(ctx, request, parsed, inputs)
+    written, dates = _write_rows(ctx, request, parsed, source, inputs, fallback)
+    outputs.update(written)
     counts = {
         "lines": total_lines,
         "skipped": total_lines - int(stats["data_lines"]),

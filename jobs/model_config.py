@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from jobs.typed_tree import ConfigError
+from transforms.pagerank.result import PageRankParams
 from transforms.scoring import COMPONENTS as SCORE_COMPONENTS
 
 
@@ -149,6 +150,7 @@ class PropagationConfig:
     engine: str
     single_max_edges: int
     blocks: int | None
+    block_edges: int
     alpha: float
     tol: float
     max_iter: int
@@ -163,11 +165,17 @@ class PropagationConfig:
             )
         if self.blocks is not None:
             positive("propagation.blocks", self.blocks)
+        positive("propagation.block_edges", self.block_edges)
         if not 0.0 < self.alpha < 1.0:
             raise ConfigError(f"propagation.alpha must lie in (0, 1), got {self.alpha}")
         positive("propagation.tol", self.tol)
         positive("propagation.max_iter", self.max_iter)
         positive("propagation.checkpoint_every", self.checkpoint_every)
+
+    @property
+    def params(self) -> PageRankParams:
+        """The iteration's settings, as every engine takes them."""
+        return PageRankParams(self.alpha, self.tol, self.max_iter)
 
 
 @dataclass(frozen=True)

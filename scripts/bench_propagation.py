@@ -37,23 +37,16 @@ from pyspark.sql import functions as F  # noqa: E402
 if __package__ in (None, ""):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from jobs.config import load_config  # noqa: E402
 from scripts import powerlaw_graph as plg  # noqa: E402
+from transforms.pagerank.blocked import blocked_pagerank, default_blocks  # noqa: E402
 from transforms.pagerank.power_iteration import pagerank_arrays  # noqa: E402
+from transforms.pagerank.reference import personalized_pagerank  # noqa: E402
+from transforms.pagerank.result import PageRankParams  # noqa: E402
 
-
-def load_engine(name: str) -> tuple[str, Any]:
-    """(name, function): the blocked engine when present (auto), else the reference one."""
-    if name in ("auto", "blocked"):
-        try:
-            from transforms.pagerank.blocked import blocked_pagerank
-        except ImportError:
-            if name == "blocked":
-                raise
-        else:
-            return "blocked", blocked_pagerank
-    from transforms.pagerank.reference import personalized_pagerank
-
-    return "reference", personalized_pagerank
+ENGINES = {"blocked": blocked_pagerank, "reference": personalized_pagerank}
+# The settings the daily job runs with (conf/base.yaml `propagation`) are the defaults here.
+PROPAGATION = load_config().propagation
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -63,17 +56,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--graph", help="parquet edges (src, dst[, weight]) instead of generating")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--iterations", type=int, default=20, help="fixed, for the timing comparison")
-    ap.add_argument("--alpha", type=float, default=0.85)
-    ap.add_argument("--engine", choices=["auto", "blocked", "reference"], default="auto")
+    ap.add_argument("--alpha", type=float, default=PROPAGATION.alpha)
+    ap.add_argument("--engine", choices=sorted(ENGINES), default="blocked")
     ap.add_argument("--master", default="local[2]")
     ap.add_argument("--driver-memory", default="12g")
     ap.add_argument("--partitions", type=int, help="shuffle and GraphX partitions (2 x cores)")
-    ap.add_argument("--checkpoint-every", type=int, default=5)
+    ap.add_argument("--checkpoint-every", type=int, default=PROPAGATION.checkpoint_every)
     ap.add_argument("--no-graphx", action="store_true")
     ap.add_argument("--no-warmup", action="store_true", help="skip the untimed JVM warm-up")
     ap.add_argument("--no-warm", action="store_true", help="skip the warm-start comparison")
     ap.add_argument("--change", type=float, default=0.01, help="edge fraction changed (warm)")
-    ap.add_argument("--warm-tol", type=float, default=1e-10)
+    ap.add_argument("--warm-tol", type=float, default=PROPAGATION.tol)
     ap.add_argument("--warm-max-iter", type=int, default=200)
     ap.add_argument("--warm-sweep", default="", help="edge fractions for scipy warm vs cold")
     ap.add_argument("--scaling", action="store_true", help="time the engine at --scaling-edges")
@@ -101,7 +94,7 @@ def build_session(args: argparse.Namespace) -> SparkSession:
 class Bench:
     def __init__(self, spark: SparkSession, args: argparse.Namespace, work: Path):
         self.spark, self.args, self.work = spark, args, work
-        self.engine_name, self.engine = load_engine(args.engine)
+        self.engine_name, self.engine = args.engine, ENGINES[args.engine]
         self.cores = spark.sparkContext.defaultParallelism
         self.out: dict[str, Any] = {"engine": self.engine_name, "cores": self.cores}
         self.scipy: dict[str, np.ndarray] = {}
@@ -117,13 +110,14 @@ class Bench:
 
     def run(self, edges, prior, *, tol, max_iter, initial=None) -> tuple[Any, float, dict | None]:
         """(result, wall seconds, per-phase timings) of the engine, its ranks computed."""
-        timings: dict | None = {} if self.engine_name == "blocked" else None
-        kw = dict(alpha=self.args.alpha, tol=tol, max_iter=max_iter, initial=initial)
-        kw["checkpoint_every"] = self.args.checkpoint_every
-        if timings is not None:
-            kw["timings"] = timings
+        timings: dict | None = None
+        params = PageRankParams(self.args.alpha, tol, max_iter)
+        kw = dict(checkpoint_every=self.args.checkpoint_every, initial=initial)
+        if self.engine_name == "blocked":
+            kw["timings"] = timings = {}
+            kw["blocks"] = default_blocks(edges.count(), self.cores, PROPAGATION.block_edges)
         started = time.perf_counter()
-        result = self.engine(edges, prior, **kw)
+        result = self.engine(edges, prior, params, **kw)
         result.ranks.agg(F.sum("rank")).first()  # computed, not just counted
         return result, time.perf_counter() - started, timings
 
@@ -158,7 +152,7 @@ class Bench:
         unit, weighted = (np.ones(graph.m), np.ones(graph.n)), (graph.weight, graph.prior)
         for tag, (weight, prior) in {"unit": unit, "weighted": weighted}.items():
             arrays, started = (graph.src, graph.dst, weight, graph.n, prior), time.perf_counter()
-            x, iters, _ = pagerank_arrays(*arrays, alpha=a.alpha, tol=0.0, max_iter=n_iter)
+            x, iters, _ = pagerank_arrays(*arrays, PageRankParams(a.alpha, 0.0, n_iter))
             self.scipy[tag], out[f"scipy_{tag}_s"] = x, time.perf_counter() - started
             out[f"scipy_{tag}_iterations"] = iters
         edges, prior = self.frames(graph, "graph")
@@ -236,6 +230,7 @@ class Bench:
     def warm_start(self, graph: plg.Graph) -> None:
         a, out = self.args, self.out
         until = dict(tol=a.warm_tol, max_iter=a.warm_max_iter)
+        warm_params = PageRankParams(a.alpha, a.warm_tol, a.warm_max_iter)
         changed = plg.perturb(graph, a.change, a.seed)
         edges, prior = self.frames(graph, "graph")
         cold, cold_s, _ = self.run(edges, prior, **until)
@@ -248,8 +243,8 @@ class Bench:
         got = plg.ranks_vector(warm.ranks, changed.ids)
         edges.unpersist(), prior.unpersist()
         arrays = (changed.src, changed.dst, changed.weight, changed.n, changed.prior)
-        want, scipy_warm, _ = pagerank_arrays(*arrays, alpha=a.alpha, initial=yesterday, **until)
-        _, scipy_cold, _ = pagerank_arrays(*arrays, alpha=a.alpha, **until)
+        want, scipy_warm, _ = pagerank_arrays(*arrays, warm_params, initial=yesterday)
+        _, scipy_cold, _ = pagerank_arrays(*arrays, warm_params)
         out.update(
             cold_iterations=cold.iterations, cold_converged=cold.converged, cold_s=cold_s,
             warm_iterations=warm.iterations, warm_converged=warm.converged, warm_s=warm_s,
@@ -276,8 +271,8 @@ class Bench:
             runs = {}
             for name, start in {"cold": None, "warm": yesterday}.items():
                 history: list[float] = []
-                kw = dict(alpha=a.alpha, tol=a.warm_tol, max_iter=a.warm_max_iter)
-                _, runs[name], _ = pagerank_arrays(*arrays, initial=start, history=history, **kw)
+                params = PageRankParams(a.alpha, a.warm_tol, a.warm_max_iter)
+                _, runs[name], _ = pagerank_arrays(*arrays, params, initial=start, history=history)
                 runs[f"{name}_first_l1"] = history[0]
             points.append({"change": fraction, **runs, "ratio": runs["warm"] / runs["cold"]})
             print(f"warm sweep (scipy): {fraction:.2%} changed: " + json.dumps(points[-1]))

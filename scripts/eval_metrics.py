@@ -10,10 +10,13 @@ import scipy.sparse as sp
 
 from jobs.backtest.metrics import ndcg_at_k, spearman
 from transforms.pagerank.power_iteration import pagerank_arrays
+from transforms.pagerank.result import PageRankParams
 
 __all__ = ["ndcg_at_k", "spearman"]  # shared with the backtest (jobs/backtest/metrics.py)
 
 TOP_SHARE = 0.01  # "the top 1%"
+# The PageRank baseline as the literature runs it: damping 0.85, to convergence.
+BASELINE_PAGERANK = PageRankParams(alpha=0.85, tol=1e-10, max_iter=300)
 
 
 def percent_rank(scores: np.ndarray) -> np.ndarray:
@@ -82,13 +85,13 @@ def explanation_max_error(scores: np.ndarray, parts_sum: np.ndarray) -> float:
     return float(error.max()) if len(error) else 0.0
 
 
-def graph_pagerank(src: np.ndarray, dst: np.ndarray, n: int, alpha: float = 0.85) -> np.ndarray:
-    """Unweighted, uniform-teleport PageRank of vertices 0..n-1 (repeated edges count once)."""
+def graph_pagerank(src: np.ndarray, dst: np.ndarray, n: int) -> np.ndarray:
+    """Unweighted, uniform-teleport PageRank of vertices 0..n-1 (repeated edges count once), with
+    the textbook settings (BASELINE_PAGERANK): the baseline, not our propagation."""
     if n == 0:
         return np.zeros(0)
     pairs = sp.coo_array((np.ones(len(src)), (src, dst)), shape=(n, n)).tocsr()
     pairs.sum_duplicates()
     rows, cols = pairs.nonzero()
-    ranks, _, _ = pagerank_arrays(rows, cols, np.ones(len(rows)), n, np.ones(n), alpha=alpha,
-                                  tol=1e-10, max_iter=300)  # fmt: skip
+    ranks, _, _ = pagerank_arrays(rows, cols, np.ones(len(rows)), n, np.ones(n), BASELINE_PAGERANK)
     return ranks

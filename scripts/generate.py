@@ -49,6 +49,45 @@ __all__ = ["DEFAULT_END_DATE", "arrow_schema", "generate", "main"]
 DEFAULT_END_DATE = date(2026, 11, 20)
 
 
+def _write_days(root: Path, world, seed: int, dates: list[date], networks) -> tuple[int, dict]:
+    """Every day's interactions, appended in date order: (rows written, planted rows by kind).
+    Day i is written by a background thread (delta-rs releases the GIL) while day i + 1 is
+    drawn; writes stay strictly in order: overwrite first, then appends."""
+    topics = topic_lists(world)
+    n_events, planted_rows = 0, dict[str, int]()
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        pending: Future[int] | None = None
+        for i, day in enumerate(dates):
+            events = day_events(world, seed, day, networks)
+            table = interactions_table(events, day, networks, topics)
+            for kind, n in events.planted.items():
+                planted_rows[kind] = planted_rows.get(kind, 0) + n
+            del events
+            if pending is not None:
+                n_events += pending.result()
+            pending = writer.submit(
+                _write, root, INTERACTIONS, table, "overwrite" if i == 0 else "append"
+            )
+            del table
+        n_events += pending.result() if pending is not None else 0
+    return n_events, planted_rows
+
+
+def _write_planted(root: Path, world) -> Path:
+    """_sample/planted.parquet: each person's planted influence and kind (the evaluation's key)."""
+    sample = root / "_sample"
+    sample.mkdir(parents=True, exist_ok=True)
+    planted = pa.table(
+        {
+            "person_id": world.person_id,
+            "influence": world.influence,
+            "kind": pa.array(KINDS).take(pa.array(world.gaming.kind)),
+        }
+    )
+    pq.write_table(planted, sample / "planted.parquet")
+    return sample / "planted.parquet"
+
+
 def generate(
     size: str,
     lake_root: str,
@@ -73,40 +112,11 @@ def generate(
     networks = load_networks()
     world = build_world(spec, seed, networks, gaming)
     rng = np.random.default_rng([seed, 3])
-
     _write(root, PEOPLE, people_table(world, rng, end))
     _write(root, ACCOUNTS, accounts_table(world, rng, networks, dates[0]))
     n_follows = _write(root, FOLLOWS, follows_table(world, networks))
-    topics = topic_lists(world)
-    n_events, planted_rows = 0, dict[str, int]()
-    # Day i is written by a background thread (delta-rs releases the GIL) while day i + 1 is drawn;
-    # writes stay strictly in order: overwrite first, then appends.
-    with ThreadPoolExecutor(max_workers=1) as writer:
-        pending: Future[int] | None = None
-        for i, day in enumerate(dates):
-            events = day_events(world, seed, day, networks)
-            table = interactions_table(events, day, networks, topics)
-            for kind, n in events.planted.items():
-                planted_rows[kind] = planted_rows.get(kind, 0) + n
-            del events
-            if pending is not None:
-                n_events += pending.result()
-            pending = writer.submit(
-                _write, root, INTERACTIONS, table, "overwrite" if i == 0 else "append"
-            )
-            del table
-        n_events += pending.result() if pending is not None else 0
-
-    sample = root / "_sample"
-    sample.mkdir(parents=True, exist_ok=True)
-    planted = pa.table(
-        {
-            "person_id": world.person_id,
-            "influence": world.influence,
-            "kind": pa.array(KINDS).take(pa.array(world.gaming.kind)),
-        }
-    )
-    pq.write_table(planted, sample / "planted.parquet")
+    n_events, planted_rows = _write_days(root, world, seed, dates, networks)
+    planted = _write_planted(root, world)
     summary = {
         "size": size,
         "seed": seed,
@@ -123,10 +133,10 @@ def generate(
         },
         "planted_rows": planted_rows,
         "planted_kinds": {k: int((world.gaming.kind == i).sum()) for i, k in enumerate(KINDS)},
-        "planted": str(sample / "planted.parquet"),
+        "planted": str(planted),
         "seconds": round(time.perf_counter() - started, 2),
     }
-    (sample / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    (planted.parent / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
 
 

@@ -129,12 +129,10 @@ def draw_actions(
     return action
 
 
-def day_events(world: World, seed: int, day: date, networks: dict[str, list[str]]) -> Day:
-    """The day's organic and gamed reactions, then bad copies and duplicates of some of them."""
-    daynum = (day - date(1970, 1, 1)).days
-    rng = np.random.default_rng([seed, 2, daynum])
-    vocab = action_vocab(networks)
-    kinds = np.array([_KINDS.index(ACTION_KIND.get(a, "post")) for _, a in vocab] + [3], np.int8)
+def _reactions(world: World, seed: int, daynum: int, networks, rng) -> tuple[np.ndarray, ...]:
+    """The day's valid reactions, organic (from rng) then gamed, spray and viral (each from its
+    own stream, so the organic draws do not depend on them): actor and target accounts, action
+    and hour of day (-1: any time of the day)."""
     actors, targets = [], []
     for g in world.graphs:
         actor, tgt = organic_reactions(g, world, rng)
@@ -142,43 +140,36 @@ def day_events(world: World, seed: int, day: date, networks: dict[str, list[str]
         targets.append(g.accounts[tgt])
     n_organic = sum(len(t) for t in targets)
     organic_actions = draw_actions(rng, world.account_net[np.concatenate(targets)], networks)
-    # Gamed reactions draw from their own stream, so the organic draws do not depend on them.
     gaming_rng = np.random.default_rng([seed, 6, daynum])
     gamed_actor, gamed_target, hour = gaming_day(world.gaming, gaming_rng, daynum)
     gamed_actions = draw_actions(gaming_rng, world.account_net[gamed_target], networks)
-    # Spray likers' reactions (scripts/sample_spray.py), their own stream too.
+    # Spray likers' reactions (scripts/sample_spray.py).
     spray_rng = np.random.default_rng([seed, 7, daynum])
     sprayed = [spray_day(world.spray, g.accounts, g.cw_posts, spray_rng) for g in world.graphs]
     spray_actor = np.concatenate([a for a, _ in sprayed])
     spray_target = np.concatenate([t for _, t in sprayed])
     spray_actions = draw_actions(spray_rng, world.account_net[spray_target], networks)
-    # Organic viral events (scripts/sample_viral.py), their own stream.
+    # Organic viral events (scripts/sample_viral.py).
     viral_rng = np.random.default_rng([seed, 8, daynum])
     viral_actor, viral_target, viral_hour = viral_day(world.viral, viral_rng, daynum)
     viral_actions = draw_actions(viral_rng, world.account_net[viral_target], networks)
-    actor = np.concatenate([*actors, gamed_actor, spray_actor, viral_actor])
-    target = np.concatenate([*targets, gamed_target, spray_target, viral_target])
-    action = np.concatenate([organic_actions, gamed_actions, spray_actions, viral_actions])
-    hour = np.concatenate([np.full(n_organic, -1), hour, np.full(len(spray_actor), -1),
-                           viral_hour])  # fmt: skip
-    net = world.account_net[target].astype(np.int16)
-    n_valid = len(net)
+    return (
+        np.concatenate([*actors, gamed_actor, spray_actor, viral_actor]),
+        np.concatenate([*targets, gamed_target, spray_target, viral_target]),
+        np.concatenate([organic_actions, gamed_actions, spray_actions, viral_actions]),
+        np.concatenate([np.full(n_organic, -1), hour, np.full(len(spray_actor), -1), viral_hour]),
+    )
 
-    # Bad copies of random valid rows (fresh event ids), then exact duplicates (same event id).
-    n_bad = max(1, round(BAD_SHARE * n_valid))
-    n_dup = max(1, round(DUPLICATE_SHARE * n_valid))
-    fresh = n_valid + len(BAD_KINDS) * n_bad
-    src = np.concatenate([np.arange(n_valid), rng.integers(0, n_valid, fresh - n_valid)])
-    take = np.concatenate([src, rng.integers(0, n_valid, n_dup)])
-    seq = np.concatenate([np.arange(fresh), take[fresh:]])  # a duplicate repeats its original
-    net, action, actor, target = net[take], action[take], actor[take], target[take]
+
+def _contents(world: World, rng, daynum: int, kind, actor, target, hour, seq, fresh: int):
+    """Each row's post (content id), whether it has one, its topic list and its time; rows of
+    `seq` (a duplicate repeats its original's draws): (content_id, has_post, topic_set, ts)."""
     # Draws for the times (kept in this order: the rest of the day's stream depends on it).
     in_hour, in_day = rng.integers(0, US_PER_HOUR, fresh), rng.integers(0, US_PER_DAY, fresh)
     # Reactions pile on a few posts: mostly today's first posts, some on the last two days'.
     # One draw per row over (days ago 0-2, post of that day 0-7; geometric, first posts first).
     post = daynum * 8 + 7 - rng.choice(24, size=fresh, p=_POST_P)[seq]
     topic_pick = rng.integers(0, 3, fresh)[seq]
-    kind = kinds[action]
     owner = np.where(kind == 1, actor, target)
     has_post = kind <= 1
     content_id = world.account_id[owner] * (1 << CONTENT_BITS) + post
@@ -189,12 +180,32 @@ def day_events(world: World, seed: int, day: date, networks: dict[str, list[str]
     topic_set = np.where(has_post, person9 + (mixed % np.uint64(9)).astype(np.int64),
                          np.where(kind == 2, person9 + 3 * topic_pick, -1))  # fmt: skip
     same_day = post >= daynum * 8
-    ts = daynum * US_PER_DAY + _reaction_time(
-        hour[src][seq], in_hour[seq], in_day[seq], mixed, same_day
+    ts = daynum * US_PER_DAY + _reaction_time(hour, in_hour[seq], in_day[seq], mixed, same_day)
+    return content_id, has_post, topic_set, ts
+
+
+def day_events(world: World, seed: int, day: date, networks: dict[str, list[str]]) -> Day:
+    """The day's organic and gamed reactions, then bad copies and duplicates of some of them."""
+    daynum = (day - date(1970, 1, 1)).days
+    rng = np.random.default_rng([seed, 2, daynum])
+    vocab = action_vocab(networks)
+    kinds = np.array([_KINDS.index(ACTION_KIND.get(a, "post")) for _, a in vocab] + [3], np.int8)
+    actor, target, action, hour = _reactions(world, seed, daynum, networks, rng)
+    net = world.account_net[target].astype(np.int16)
+    n_valid = len(net)
+    # Bad copies of random valid rows (fresh event ids), then exact duplicates (same event id).
+    n_bad = max(1, round(BAD_SHARE * n_valid))
+    n_dup = max(1, round(DUPLICATE_SHARE * n_valid))
+    fresh = n_valid + len(BAD_KINDS) * n_bad
+    src = np.concatenate([np.arange(n_valid), rng.integers(0, n_valid, fresh - n_valid)])
+    take = np.concatenate([src, rng.integers(0, n_valid, n_dup)])
+    seq = np.concatenate([np.arange(fresh), take[fresh:]])  # a duplicate repeats its original
+    net, action, actor, target = net[take], action[take], actor[take], target[take]
+    content_id, has_post, topic_set, ts = _contents(
+        world, rng, daynum, kinds[action], actor, target, hour[src][seq], seq, fresh
     )
     actor_id, target_id = world.account_id[actor], world.account_id[target]
     actor_null = np.zeros(len(take), bool)
-
     bad = {k: slice(n_valid + i * n_bad, n_valid + (i + 1) * n_bad)
            for i, k in enumerate(BAD_KINDS)}  # fmt: skip
     actor_null[bad["null_actor"]] = True

@@ -93,6 +93,87 @@ class _Pools:
         return np.array(out, np.int64)
 
 
+@dataclass
+class _Picker:
+    """The picks so far: each person's kind, who is taken, and where to draw gamers from."""
+
+    rng: np.random.Generator
+    kind: np.ndarray  # per person, index into KINDS
+    on: np.ndarray  # account of person p on network k, or -1
+    free: np.ndarray  # not picked yet
+    ordinary: _Pools  # gamers: ordinary people
+    weakest: _Pools  # bots and fake followers: the least influential
+    popularity: np.ndarray  # share of the accounts per network
+
+    def groups(self, share: float, per_group: float = 1.0) -> int:
+        return max(1, round(share * len(self.kind) / per_group))
+
+    def network(self) -> int:
+        return self.rng.choice(self.on.shape[1], p=self.popularity)
+
+
+def _pods(pick: _Picker) -> tuple[np.ndarray, np.ndarray]:
+    """Pods of ordinary people on one network each: every ordered member pair reacts."""
+    pod_src, pod_dst = [], []
+    cap = min(POD_SIZE[1], max(POD_SIZE[0], round(POD_SHARE * len(pick.kind))))
+    for _ in range(pick.groups(POD_SHARE, sum(POD_SIZE) / 2)):
+        net = pick.network()
+        members = pick.ordinary.take(net, int(pick.rng.integers(POD_SIZE[0], cap + 1)), pick.free)
+        pick.kind[members] = KIND["pod"]
+        acc = pick.on[members, net]
+        src, dst = np.meshgrid(acc, acc, indexing="ij")
+        pair = src != dst
+        pod_src.append(src[pair])
+        pod_dst.append(dst[pair])
+    return _cat(pod_src), _cat(pod_dst)
+
+
+def _farms(pick: _Picker) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bot farms, one customer each: (bot accounts, the customer account each serves, farm)."""
+    bots, customers, farms = [], [], []
+    farm_cap = min(FARM_SIZE[1], max(5, round(0.02 * len(pick.kind))))  # small world, small farm
+    for farm in range(pick.groups(FARM_SHARE)):
+        net = pick.network()
+        customer = pick.ordinary.take(net, 1, pick.free)
+        size = int(pick.rng.integers(min(FARM_SIZE[0], farm_cap), farm_cap + 1))
+        members = pick.weakest.take(net, size, pick.free)
+        if len(customer) == 0 or len(members) == 0:
+            continue
+        pick.kind[customer], pick.kind[members] = KIND["bot_customer"], KIND["bot"]
+        bots.append(pick.on[members, net])
+        customers.append(np.full(len(members), pick.on[customer[0], net]))
+        farms.append(np.full(len(members), farm))
+    return _cat(bots), _cat(customers), _cat(farms)
+
+
+def _singles(pick: _Picker, share: float, kind_name: str) -> np.ndarray:
+    """Ordinary people who game alone (one network each): their accounts."""
+    picked = []
+    for _ in range(pick.groups(share)):
+        net = pick.network()
+        person = pick.ordinary.take(net, 1, pick.free)
+        pick.kind[person] = KIND[kind_name]
+        picked.append(pick.on[person, net])
+    return _cat(picked)
+
+
+def _sellers(
+    pick: _Picker, weak: _Pools, account_person: np.ndarray, account_net: np.ndarray, burst_acc
+) -> tuple[np.ndarray, np.ndarray]:
+    """On each network with a burst customer, enough low-activity accounts for a burst
+    (SELLER_SHARE of the network's people at scale, a handful in a tiny world): the seller
+    accounts sorted by network, and each network's range in them."""
+    n = len(pick.kind)
+    for net in np.unique(account_net[burst_acc]):
+        want = max(
+            min(BURST_SIZE[1], round(0.05 * n)), round(SELLER_SHARE * n * pick.popularity[net])
+        )
+        pick.kind[weak.take(int(net), want, pick.free)] = KIND["seller"]
+    seller_acc = np.flatnonzero(pick.kind[account_person] == KIND["seller"])
+    seller_acc = seller_acc[np.argsort(account_net[seller_acc], kind="stable")]
+    return seller_acc, np.searchsorted(account_net[seller_acc], np.arange(pick.on.shape[1] + 1))
+
+
 def plan_gaming(
     rng: np.random.Generator,
     pct: np.ndarray,
@@ -110,74 +191,23 @@ def plan_gaming(
         e = np.zeros(0, np.int64)
         return Gaming(kind, e, e, e, e, e, e, e, e, e, e, np.zeros(n_networks + 1, np.int64), e, e,
                       e, e, e)  # fmt: skip
-    free = np.ones(n, bool)
-    idx = np.arange(n)
+    idx, free = np.arange(n), np.ones(n, bool)
     ordinary = _Pools(rng, idx[(pct >= ORDINARY_PCT[0]) & (pct <= ORDINARY_PCT[1])], on)
     weakest = _Pools(rng, idx[pct < BOT_PCT], on)
     popularity = np.bincount(account_net, minlength=n_networks) / len(account_net)
-
-    def groups(share: float, per_group: float = 1.0) -> int:
-        return max(1, round(share * n / per_group))
-
-    pod_src, pod_dst = [], []
-    cap = min(POD_SIZE[1], max(POD_SIZE[0], round(POD_SHARE * n)))
-    for _ in range(groups(POD_SHARE, sum(POD_SIZE) / 2)):
-        net = rng.choice(n_networks, p=popularity)
-        members = ordinary.take(net, int(rng.integers(POD_SIZE[0], cap + 1)), free)
-        kind[members] = KIND["pod"]
-        acc = on[members, net]
-        src, dst = np.meshgrid(acc, acc, indexing="ij")
-        pair = src != dst
-        pod_src.append(src[pair])
-        pod_dst.append(dst[pair])
-
-    bots, customers, farms = [], [], []
-    farm_cap = min(FARM_SIZE[1], max(5, round(0.02 * n)))  # a small world gets a small farm
-    for farm in range(groups(FARM_SHARE)):
-        net = rng.choice(n_networks, p=popularity)
-        customer = ordinary.take(net, 1, free)
-        members = weakest.take(
-            net, int(rng.integers(min(FARM_SIZE[0], farm_cap), farm_cap + 1)), free
-        )
-        if len(customer) == 0 or len(members) == 0:
-            continue
-        kind[customer], kind[members] = KIND["bot_customer"], KIND["bot"]
-        bots.append(on[members, net])
-        customers.append(np.full(len(members), on[customer[0], net]))
-        farms.append(np.full(len(members), farm))
-    bot_acc, bot_customer, bot_farm = (_cat(x) for x in (bots, customers, farms))
-
-    def singles(share: float, kind_name: str) -> np.ndarray:
-        picked = []
-        for _ in range(groups(share)):
-            net = rng.choice(n_networks, p=popularity)
-            person = ordinary.take(net, 1, free)
-            kind[person] = KIND[kind_name]
-            picked.append(on[person, net])
-        return _cat(picked)
-
-    bought_acc = singles(BOUGHT_SHARE, "bought_followers")
+    pick = _Picker(rng, kind, on, free, ordinary, weakest, popularity)
+    pods_src, pods_dst = _pods(pick)
+    bot_acc, bot_customer, bot_farm = _farms(pick)
+    bought_acc = _singles(pick, BOUGHT_SHARE, "bought_followers")
     bought_extra = np.round(BOUGHT_FOLLOWERS_MEDIAN * rng.lognormal(0, 1, len(bought_acc)))
-    burst_acc = singles(BURST_SHARE, "burst_customer")
+    burst_acc = _singles(pick, BURST_SHARE, "burst_customer")
     burst_phase = rng.integers(0, BURST_PERIOD, len(burst_acc))
     burst_size = rng.integers(BURST_SIZE[0], BURST_SIZE[1] + 1, len(burst_acc))
-
-    # Sellers: on each network with a burst customer, enough low-activity accounts for a burst
-    # (SELLER_SHARE of the network's people at scale, a handful in a tiny world).
     weak = _Pools(rng, idx[pct < SELLER_PCT], on)
-    for net in np.unique(account_net[burst_acc]):
-        want = max(min(BURST_SIZE[1], round(0.05 * n)), round(SELLER_SHARE * n * popularity[net]))
-        kind[weak.take(int(net), want, free)] = KIND["seller"]
-    seller_acc = np.flatnonzero(kind[account_person] == KIND["seller"])
-    seller_acc = seller_acc[np.argsort(account_net[seller_acc], kind="stable")]
-    seller_ptr = np.searchsorted(account_net[seller_acc], np.arange(n_networks + 1))
-
+    seller_acc, seller_ptr = _sellers(pick, weak, account_person, account_net, burst_acc)
     follow_src, follow_dst = _gaming_follows(rng, account_net, bot_acc, bot_customer)
     # Last, so that the picks and draws above do not move.
     fake_acc, fake_src, fake_dst = _bought_follows(rng, weakest, on, account_net, bought_acc, free)
-    follow_src = np.concatenate([follow_src, fake_src])
-    follow_dst = np.concatenate([follow_dst, fake_dst])
-    pods_src, pods_dst = _cat(pod_src), _cat(pod_dst)
     return Gaming(
         kind=kind,
         pod_src=pods_src,
@@ -194,8 +224,8 @@ def plan_gaming(
         fake_acc=fake_acc,
         bought_acc=bought_acc,
         bought_extra=bought_extra.astype(np.int64),
-        follow_src=np.concatenate([pods_src, follow_src]),
-        follow_dst=np.concatenate([pods_dst, follow_dst]),
+        follow_src=np.concatenate([pods_src, follow_src, fake_src]),
+        follow_dst=np.concatenate([pods_dst, follow_dst, fake_dst]),
     )
 
 

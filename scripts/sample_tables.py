@@ -53,16 +53,23 @@ def people_table(world: World, rng: np.random.Generator, end: date) -> pa.Table:
     )
 
 
+def _degrees(world: World) -> tuple[np.ndarray, np.ndarray]:
+    """Each account's followers and followees inside the sampled graph."""
+    n = len(world.account_id)
+    in_deg, out_deg = np.zeros(n, np.int64), np.zeros(n, np.int64)
+    for g in world.graphs:
+        in_deg[g.accounts] = np.diff(g.indptr)
+        out_deg[g.accounts] = np.bincount(g.followers, minlength=len(g.accounts))
+    return in_deg, out_deg
+
+
 def accounts_table(
     world: World, rng: np.random.Generator, networks: dict[str, list[str]], start: date
 ) -> pa.Table:
     n = len(world.account_id)
     infl = world.influence[world.account_person]
     z = np.log(infl) / 1.2
-    in_deg, out_deg = np.zeros(n, np.int64), np.zeros(n, np.int64)
-    for g in world.graphs:
-        in_deg[g.accounts] = np.diff(g.indptr)
-        out_deg[g.accounts] = np.bincount(g.followers, minlength=len(g.accounts))
+    in_deg, out_deg = _degrees(world)
     # Influential people have older accounts on average, never older than the network.
     launched = [NETWORK_TRAITS.get(net, DEFAULT_TRAITS)[2] for net in networks]
     oldest = np.array([(start - day).days for day in launched])[world.account_net]

@@ -123,6 +123,75 @@ class World:
     viral: Viral
 
 
+def _accounts(rng: np.random.Generator, z: np.ndarray, traits: list) -> tuple[np.ndarray, ...]:
+    """1-4 networks each (a few more for the influential), picked by popularity (Gumbel top-k):
+    (account_person, account_net), sorted by person, then network."""
+    n = len(z)
+    k = rng.choice([1, 2, 3, 4], size=n, p=[0.35, 0.35, 0.2, 0.1]) + (z > 1.5)
+    keys = np.log([t[0] for t in traits]) + rng.gumbel(size=(n, len(traits)))
+    rank = np.argsort(np.argsort(-keys, axis=1), axis=1)
+    return np.nonzero(rank < np.minimum(k, 4)[:, None])
+
+
+def _planted(seed: int, size: Size, pct, account_person, account_net, n_networks, gaming):
+    """The gamers, spray likers, viral people and bought followers, each from its own random
+    stream (planting one does not reshuffle the other draws of the world)."""
+    plan = plan_gaming(np.random.default_rng([seed, 5]), pct, account_person, account_net,
+                       n_networks, enabled=gaming)  # fmt: skip
+    # Spray likers: ordinary people otherwise.
+    spray = plan_spray(np.random.default_rng([seed, 7]), pct, account_person,
+                       plan.kind == KIND["normal"], size.reactions_per_person)  # fmt: skip
+    plan.kind[spray.people] = KIND["spray"]
+    # Organic viral events: ordinary people whose post takes off among ordinary people.
+    normal = plan.kind == KIND["normal"]
+    ordinary = np.flatnonzero(normal & (pct >= ORDINARY_PCT[0]) & (pct <= ORDINARY_PCT[1]))
+    viral = plan_viral(np.random.default_rng([seed, 9]), ordinary, normal, account_person,
+                       account_net, n_networks)  # fmt: skip
+    plan.kind[viral.people] = KIND["viral"]
+    # Bought followers are marked last (the pools above saw them as normal people), with every
+    # account of theirs: their reactions are dropped from every day (scripts/sample_days.py).
+    fake_people = np.unique(account_person[plan.fake_acc])
+    plan.kind[fake_people] = KIND["fake_follower"]
+    plan.fake_acc = np.flatnonzero(np.isin(account_person, fake_people))
+    return plan, spray, viral
+
+
+def _follow_graph(rng, mean_follows: float, acc, acc_influence, reactivity, activity, rate,
+                  planted: tuple[np.ndarray, np.ndarray]) -> NetGraph:  # fmt: skip
+    """One network's follower graph over its accounts `acc`, grouped by followee (CSR);
+    acc_influence: the influence of each account's person; planted: the (follower, followee)
+    accounts the scenarios add on this network (pods, bots and bought followers)."""
+    a = len(acc)
+    # Preferential follows: each account follows a heavy-tailed number of others, picked with
+    # probability growing with their influence.
+    out = np.minimum(rng.lognormal(np.log(mean_follows) - 0.5, 1.0, a), a - 1)
+    src = rng.permutation(np.repeat(np.arange(a, dtype=np.int64), out.astype(np.int64)))
+    pull = acc_influence[acc] * rng.lognormal(0.0, 0.5, a)
+    # Sorted draws make the search cache-friendly; src was shuffled so pairs stay random.
+    dst = _pick(np.concatenate([[0.0], np.cumsum(pull)]), 0, a, np.sort(rng.random(len(src))))
+    src = np.concatenate([src, np.searchsorted(acc, planted[0])])
+    dst = np.concatenate([dst, np.searchsorted(acc, planted[1])])
+    # Dedupe and group by followee for CSR sampling (sort-based: np.unique hashes, far slower).
+    key = np.sort(dst * a + src)
+    key = key[np.concatenate([[True], key[1:] != key[:-1]])]
+    followee, follower = key // a, key % a
+    keep = followee != follower
+    followee, follower = followee[keep], follower[keep].astype(np.int32)
+    react = reactivity[acc]
+    elite = react * acc_influence[acc]
+    return NetGraph(
+        accounts=acc,
+        indptr=np.concatenate([[0], np.cumsum(np.bincount(followee, minlength=a))]),
+        followers=follower,
+        cw_follow=np.concatenate([[0.0], np.cumsum(react[follower])]),
+        cw_elite=np.concatenate([[0.0], np.cumsum(elite[follower])]),
+        cw_any=np.concatenate([[0.0], np.cumsum(react)]),
+        rate=rate[acc],
+        posts=activity[acc],
+        cw_posts=np.concatenate([[0.0], np.cumsum(activity[acc])]),
+    )
+
+
 def build_world(
     size: Size, seed: int, networks: dict[str, list[str]], gaming: bool = True
 ) -> World:
@@ -139,37 +208,14 @@ def build_world(
     pct = (np.argsort(np.argsort(z)) + 0.5) / n
     n_fav = rng.choice([1, 2, 3], size=n, p=[0.3, 0.4, 0.3])
     fav = np.argsort(rng.random((n, len(TOPICS))), axis=1)[:, :3].astype(np.int16)
-
-    # 1-4 networks each (a few more for the influential), picked by popularity (Gumbel top-k).
     traits = [NETWORK_TRAITS.get(net, DEFAULT_TRAITS) for net in networks]
-    k = rng.choice([1, 2, 3, 4], size=n, p=[0.35, 0.35, 0.2, 0.1]) + (z > 1.5)
-    keys = np.log([t[0] for t in traits]) + rng.gumbel(size=(n, len(traits)))
-    rank = np.argsort(np.argsort(-keys, axis=1), axis=1)
-    member = rank < np.minimum(k, 4)[:, None]
-    account_person, account_net = np.nonzero(member)  # sorted by person, then network
+    account_person, account_net = _accounts(rng, z, traits)
     account_id = person_id[account_person] * ACCOUNT_SLOTS + account_net
-    n_acc = len(account_id)
-    activity = rng.lognormal(-0.5, 1.0, n_acc)  # posts per day: mean 1, a few prolific posters
-    reactivity = rng.lognormal(-0.5, 1.0, n_acc)  # how much an account reacts to others
-    # Own stream: planting the scenarios does not reshuffle the other draws of the world.
-    plan = plan_gaming(np.random.default_rng([seed, 5]), pct, account_person, account_net,
-                       len(networks), enabled=gaming)  # fmt: skip
+    activity = rng.lognormal(-0.5, 1.0, len(account_id))  # posts per day: mean 1, a few prolific
+    reactivity = rng.lognormal(-0.5, 1.0, len(account_id))  # how much an account reacts to others
+    plan, spray, viral = _planted(seed, size, pct, account_person, account_net, len(networks),
+                                  gaming)  # fmt: skip
     reactivity[plan.seller_acc] *= SELLER_REACTIVITY
-    # Spray likers: ordinary people otherwise (own stream: the other draws do not move).
-    spray = plan_spray(np.random.default_rng([seed, 7]), pct, account_person,
-                       plan.kind == KIND["normal"], size.reactions_per_person)  # fmt: skip
-    plan.kind[spray.people] = KIND["spray"]
-    # Organic viral events: ordinary people whose post takes off among ordinary people (own stream).
-    normal = plan.kind == KIND["normal"]
-    ordinary = np.flatnonzero(normal & (pct >= ORDINARY_PCT[0]) & (pct <= ORDINARY_PCT[1]))
-    viral = plan_viral(np.random.default_rng([seed, 9]), ordinary, normal, account_person,
-                       account_net, len(networks))  # fmt: skip
-    plan.kind[viral.people] = KIND["viral"]
-    # Bought followers are marked last (the pools above saw them as normal people), with every
-    # account of theirs: their reactions are dropped from every day (scripts/sample_days.py).
-    fake_people = np.unique(account_person[plan.fake_acc])
-    plan.kind[fake_people] = KIND["fake_follower"]
-    plan.fake_acc = np.flatnonzero(np.isin(account_person, fake_people))
     reactivity[plan.bot_acc] *= BOT_REACTIVITY
     # Influence sets the audience (reactors per day); posting more adds reactions per reactor.
     # A person's influence is their total reach: it is split over their accounts by network
@@ -180,43 +226,14 @@ def build_world(
     weight = influence[account_person] * volume / person_volume
     repeats = 1.0 + REPEAT_PER_POST * activity
     rate = size.reactions_per_person * n * weight / (weight * repeats).sum()
-
     graphs = []
     for net in range(len(networks)):
-        acc = np.flatnonzero(account_net == net)
-        a = len(acc)
-        # Preferential follows: each account follows a heavy-tailed number of others, picked with
-        # probability growing with their influence.
-        out = np.minimum(rng.lognormal(np.log(size.follows_per_account) - 0.5, 1.0, a), a - 1)
-        src = rng.permutation(np.repeat(np.arange(a, dtype=np.int64), out.astype(np.int64)))
-        pull = influence[account_person[acc]] * rng.lognormal(0.0, 0.5, a)
-        # Sorted draws make the search cache-friendly; src was shuffled so pairs stay random.
-        dst = _pick(np.concatenate([[0.0], np.cumsum(pull)]), 0, a, np.sort(rng.random(len(src))))
-        extra = account_net[plan.follow_src] == net  # pods, bots and bought followers
-        src = np.concatenate([src, np.searchsorted(acc, plan.follow_src[extra])])
-        dst = np.concatenate([dst, np.searchsorted(acc, plan.follow_dst[extra])])
-        # Dedupe and group by followee for CSR sampling (sort-based: np.unique hashes, far slower).
-        key = np.sort(dst * a + src)
-        key = key[np.concatenate([[True], key[1:] != key[:-1]])]
-        followee, follower = key // a, key % a
-        keep = followee != follower
-        followee, follower = followee[keep], follower[keep].astype(np.int32)
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(followee, minlength=a))])
-        react = reactivity[acc]
-        elite = react * influence[account_person[acc]]
-        graphs.append(
-            NetGraph(
-                accounts=acc,
-                indptr=indptr,
-                followers=follower,
-                cw_follow=np.concatenate([[0.0], np.cumsum(react[follower])]),
-                cw_elite=np.concatenate([[0.0], np.cumsum(elite[follower])]),
-                cw_any=np.concatenate([[0.0], np.cumsum(react)]),
-                rate=rate[acc],
-                posts=activity[acc],
-                cw_posts=np.concatenate([[0.0], np.cumsum(activity[acc])]),
-            )
-        )
+        planted = account_net[plan.follow_src] == net
+        graphs.append(_follow_graph(
+            rng, size.follows_per_account, np.flatnonzero(account_net == net),
+            influence[account_person], reactivity, activity, rate,
+            (plan.follow_src[planted], plan.follow_dst[planted]),
+        ))  # fmt: skip
     return World(person_id, influence, *_topic_sets(fav, n_fav), account_id, account_person,
                  account_net, activity, graphs, pct, plan, spray, viral)  # fmt: skip
 

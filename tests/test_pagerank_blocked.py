@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pytest
-from pyspark.sql.functions import col, hash, lit, pmod
-from test_propagation import (
+from pagerank_oracles import (
     BIG,
+    CHECKPOINT_EVERY,
     HAND_EDGES,
     HAND_PRIOR,
     NOISE,
@@ -23,15 +23,17 @@ from test_propagation import (
     frames,
     local_pagerank,
     nx_pagerank,
+    params,
     random_graph,
     shuffles,
     warm_start_case,
 )
+from pyspark.sql.functions import col, hash, lit, pmod
 
+from transforms.pagerank import block_iteration, codec
 from transforms.pagerank import block_layout as tiles
 from transforms.pagerank import block_steps as blk
 from transforms.pagerank import blocked as pagerank_blocked
-from transforms.pagerank import codec
 from transforms.pagerank.blocked import blocked_pagerank
 from transforms.pagerank.reference import personalized_pagerank
 from transforms.pagerank.single import single_machine_pagerank
@@ -119,7 +121,10 @@ def test_blocked_matches_networkx(spark, blocks):
     edge_list, prior_map = case_graph()
     edges, prior = frames(spark, edge_list + NOISE, prior_map)
     timings: dict = {}
-    result = blocked_pagerank(edges, prior, tol=1e-13, max_iter=200, blocks=blocks, timings=timings)
+    ranks_of = params(tol=1e-13, max_iter=200)
+    result = blocked_pagerank(
+        edges, prior, ranks_of, checkpoint_every=CHECKPOINT_EVERY, blocks=blocks, timings=timings
+    )
     _, iterations, _ = local_pagerank(edge_list, prior_map, tol=1e-13, max_iter=200)
     assert result.converged and result.iterations == iterations == len(result.history)
     got = collected(result.ranks)
@@ -136,10 +141,11 @@ def test_single_blocked_and_reference_agree_step_by_step(spark):
     edge_list, prior_map = case_graph()
     edges, prior = frames(spark, edge_list + NOISE, prior_map)
     kw = dict(tol=1e-13, max_iter=3)
+    three = params(**kw)
     results = {
-        "blocked": blocked_pagerank(edges, prior, blocks=2, **kw),
-        "single": single_machine_pagerank(edges, prior, **kw),
-        "reference": personalized_pagerank(edges, prior, checkpoint_every=2, **kw),
+        "blocked": blocked_pagerank(edges, prior, three, checkpoint_every=2, blocks=2),
+        "single": single_machine_pagerank(edges, prior, three),
+        "reference": personalized_pagerank(edges, prior, three, checkpoint_every=2),
     }
     want, _, _ = local_pagerank(edge_list, prior_map, **kw)
     history = results["reference"].history
@@ -155,15 +161,17 @@ def test_warm_start_reaches_the_fixed_point_sooner(spark):
     # A null rank is no rank (like a missing one); a negative one counts as 0.
     rows = [*yesterday.items(), (BIG + 11, None)]
     initial = spark.createDataFrame(rows, "person_id long, rank double")
-    kw = dict(tol=1e-11, max_iter=100, initial=initial)
+    until = params(tol=1e-11, max_iter=100)
     _, cold_iterations, _ = local_pagerank(edge_list, prior_map, tol=1e-11, max_iter=100)
     _, warm_iterations, _ = local_pagerank(
         edge_list, prior_map, initial=yesterday, tol=1e-11, max_iter=100
     )
     want = nx_pagerank(edge_list, prior_map, tol=1e-13)
     for result in (
-        blocked_pagerank(edges, prior, **kw),
-        single_machine_pagerank(edges, prior, **kw),
+        blocked_pagerank(
+            edges, prior, until, checkpoint_every=CHECKPOINT_EVERY, blocks=2, initial=initial
+        ),
+        single_machine_pagerank(edges, prior, until, initial=initial),
     ):
         assert result.converged and result.iterations == warm_iterations < cold_iterations
         assert_close(collected(result.ranks), want)
@@ -171,8 +179,8 @@ def test_warm_start_reaches_the_fixed_point_sooner(spark):
 
 def test_empty_prior(spark):
     edges, prior = frames(spark, HAND_EDGES, {})
-    for engine in (blocked_pagerank, single_machine_pagerank):
-        result = engine(edges, prior)
+    blocked = blocked_pagerank(edges, prior, params(), checkpoint_every=CHECKPOINT_EVERY, blocks=2)
+    for result in (blocked, single_machine_pagerank(edges, prior, params())):
         assert (result.iterations, result.converged, result.history) == (0, True, [])
         assert result.ranks.count() == 0
 
@@ -181,7 +189,7 @@ def test_a_failed_iteration_resumes_from_the_last_checkpoint(spark, monkeypatch)
     """The 4th iteration's job fails once (as on a lost executor): the run resumes from the
     reliable checkpoint of iteration 2 and ends where an undisturbed run does."""
     calls = {"n": 0}
-    totals = pagerank_blocked._totals
+    totals = block_iteration.stats_totals
 
     def flaky(frame, keys, *columns):
         calls["n"] += 1
@@ -189,10 +197,12 @@ def test_a_failed_iteration_resumes_from_the_last_checkpoint(spark, monkeypatch)
             raise RuntimeError("executor lost")
         return totals(frame, keys, *columns)
 
-    monkeypatch.setattr(pagerank_blocked, "_totals", flaky)
+    for module in (pagerank_blocked, block_iteration):
+        monkeypatch.setattr(module, "stats_totals", flaky)
     edge_list, prior_map = random_graph(5)
     edges, prior = frames(spark, edge_list, prior_map)
-    result = blocked_pagerank(edges, prior, tol=1e-13, max_iter=5, checkpoint_every=2)
+    five = params(tol=1e-13, max_iter=5)
+    result = blocked_pagerank(edges, prior, five, checkpoint_every=2, blocks=2)
     assert calls["n"] == 8 and (result.iterations, len(result.history)) == (5, 5)
     want, _, _ = local_pagerank(edge_list, prior_map, tol=1e-13, max_iter=5)
     assert_close(collected(result.ranks), want, atol=1e-13)
@@ -202,7 +212,7 @@ def test_a_block_missing_where_its_task_runs_is_shipped_once(spark, monkeypatch,
     """Block files deleted after iteration 2 (as when a block's task runs on another executor):
     iteration 3 finds them missing, is redone with the tiles shipped (which writes them again),
     and the run ends where an undisturbed run does."""
-    totals = pagerank_blocked._totals
+    totals = block_iteration.stats_totals
     calls = {"n": 0}
 
     def deleting(frame, keys, *columns):
@@ -213,12 +223,13 @@ def test_a_block_missing_where_its_task_runs_is_shipped_once(spark, monkeypatch,
                 path.unlink()
         return got
 
-    monkeypatch.setattr(pagerank_blocked, "_totals", deleting)
+    for module in (pagerank_blocked, block_iteration):
+        monkeypatch.setattr(module, "stats_totals", deleting)
     edge_list, prior_map = case_graph()
     edges, prior = frames(spark, edge_list + NOISE, prior_map)
     timings: dict = {}
-    kw = dict(tol=1e-13, max_iter=6, blocks=3, tile_dir=str(tmp_path), timings=timings)
-    result = blocked_pagerank(edges, prior, **kw)
+    kw = dict(checkpoint_every=CHECKPOINT_EVERY, blocks=3, tile_dir=str(tmp_path), timings=timings)
+    result = blocked_pagerank(edges, prior, params(tol=1e-13, max_iter=6), **kw)
     assert timings["shipped"] == 1 and calls["n"] == 1 + 6 + 1  # iteration 3 twice
     want, _, _ = local_pagerank(edge_list, prior_map, tol=1e-13, max_iter=6)
     assert_close(collected(result.ranks), want, atol=1e-13)
@@ -253,8 +264,8 @@ def test_iterations_move_only_messages(spark, monkeypatch, resident):
 
     monkeypatch.setattr(frame_class, "localCheckpoint", spy)
     timings: dict = {}
-    kw = dict(tol=0.0, max_iter=3, blocks=2, resident=resident, timings=timings)
-    result = blocked_pagerank(edges, prior, **kw)
+    kw = dict(checkpoint_every=CHECKPOINT_EVERY, blocks=2, resident=resident, timings=timings)
+    result = blocked_pagerank(edges, prior, params(tol=0.0, max_iter=3), **kw)
     assert len(plans) == 3 and timings["shipped"] == (0 if resident else 3)
     want, _, _ = local_pagerank(HAND_EDGES, HAND_PRIOR, tol=0.0, max_iter=3)
     assert_close(collected(result.ranks), want, atol=1e-13)

@@ -6,9 +6,10 @@ import datetime as dt
 import random
 
 import pytest
+from window_oracle import decayed_pair_networks
 
 from transforms.bursts import damped_days, factors_from_stats, target_day_stats
-from transforms.edges import decayed_pair_networks, window_dates
+from transforms.edges import window_dates
 from transforms.schemas import DAILY_PAIRS
 from transforms.window_state import (
     days_between,

@@ -69,20 +69,9 @@ def factors_from_stats(
     )
 
 
-def burst_factors(
-    daily_pairs: DataFrame,
-    cap: float | None,
-    floor: float,
-    crowd_cap: float | None = None,
-    crowd_floor: float = 0.0,
-) -> DataFrame:
-    """factors_from_stats over the statistics of `daily_pairs` itself."""
-    return factors_from_stats(target_day_stats(daily_pairs), cap, floor, crowd_cap, crowd_floor)
-
-
 def crowd_factor() -> Column:
     """A pair-day's share kept by the hour cap: allowed_crowd / crowd when the hour of its first
-    reaction holds more people than allowed (burst_factors), else 1 (also when unknown)."""
+    reaction holds more people than allowed (factors_from_stats), else 1 (also when unknown)."""
     over = F.col("crowd").isNotNull() & (F.col("crowd") > F.col("allowed_crowd"))
     return F.when(over, F.col("allowed_crowd") / F.col("crowd")).otherwise(F.lit(1.0))
 

@@ -30,14 +30,6 @@ import datetime as dt
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from transforms.aggregates import action_weight
-from transforms.bursts import (
-    burst_factors,
-    crowd_factor,
-    damped_days,
-    judged,
-    reactor_suspicion,
-)
 from transforms.recency import recency_sums
 from transforms.schemas import EDGES, SIGNALS
 
@@ -56,65 +48,6 @@ def decay_factor(score_date: dt.date, half_life_days: float):
     """Column: exponential decay of a row's `event_date` relative to the score date."""
     age_days = F.datediff(F.lit(score_date), F.col("event_date"))
     return F.pow(F.lit(2.0), -age_days.cast("double") / F.lit(float(half_life_days)))
-
-
-def decayed_pair_networks(
-    daily_pairs: DataFrame,
-    score_date: dt.date,
-    window_days: int,
-    half_life_days: float,
-    networks: dict[str, dict[str, float]],
-    burst_cap: float | None = None,
-    burst_floor: float = 0.0,
-    crowd_cap: float | None = None,
-    crowd_floor: float = 0.0,
-    suspects: tuple[tuple[float, float], tuple[float, float]] | None = None,
-) -> DataFrame:
-    """actor, target, network -> decayed weighted reactions `raw` and decayed reaction count,
-    each day's pairs first scaled by its burst factor (when burst_cap is given) and their hour's
-    crowd factor (when crowd_cap is given); `raw_given` and `reactions_given`, the same before
-    that scaling; `last_date`, the pair's latest day with reactions in the window. With
-    `suspects` ((share low, high), (count low, high)), the caps take only each reactor's
-    suspicion's share of what they would (bursts.reactor_suspicion).
-
-    The reference formula: the edges stage gets the same from kept sums and the damped
-    target-days only (transforms/window_state.py)."""
-    first_day = score_date - dt.timedelta(days=window_days - 1)
-    in_window = daily_pairs.where(
-        (F.col("event_date") >= F.lit(first_day)) & (F.col("event_date") <= F.lit(score_date))
-    )
-    in_window = in_window.withColumn("given", F.col("reactions").cast("double"))
-    if burst_cap is not None or crowd_cap is not None:
-        factors = burst_factors(in_window, burst_cap, burst_floor, crowd_cap, crowd_floor)
-        kept = F.col("burst_factor") * (crowd_factor() if crowd_cap is not None else F.lit(1.0))
-        keys = ["event_date", "target_person_id"]
-        if suspects is not None:
-            damped = in_window.join(damped_days(factors).select(*keys), on=keys, how="inner")
-            window_pairs = in_window.select(
-                F.col("actor_person_id").alias("src"),
-                F.col("target_person_id").alias("dst"),
-                F.col("network"),
-            ).distinct()
-            suspicion = reactor_suspicion(damped, window_pairs, *suspects)
-            in_window = in_window.join(suspicion, on="actor_person_id", how="left")
-            kept = judged(kept)
-        in_window = in_window.join(factors.drop("peak_crowd"), on=keys, how="inner").withColumn(
-            "reactions", F.col("reactions") * kept
-        )
-    decay = decay_factor(score_date, half_life_days)
-    weight = action_weight(networks)
-    return in_window.groupBy(
-        F.col("actor_person_id").alias("src"),
-        F.col("target_person_id").alias("dst"),
-        F.col("network"),
-    ).agg(
-        F.sum(weight * F.col("reactions") * decay).alias("raw"),
-        F.sum(F.col("reactions") * decay).alias("reactions"),
-        # What the actor gave before the burst damping: strengths scale from it (with_strength).
-        F.sum(weight * F.col("given") * decay).alias("raw_given"),
-        F.sum(F.col("given") * decay).alias("reactions_given"),
-        F.max(F.col("event_date")).alias("last_date"),
-    )
 
 
 def discount_reciprocal(pair_networks: DataFrame, keep: float) -> DataFrame:
@@ -167,7 +100,7 @@ def with_strength(
     """
     selectivity = actor_selectivity(pair_networks, selectivity_scale, selectivity_power)
     unit = F.lit(float(pair_unit))
-    if "raw_given" in pair_networks.columns:  # from decayed_pair_networks
+    if "raw_given" in pair_networks.columns:  # the window's pairs: what actors gave, undamped
         given = F.col("raw_given")
         kept = F.when(given > 0, F.col("raw") / given).otherwise(F.lit(0.0))
         strength = F.log1p(given / unit) * kept
@@ -270,7 +203,7 @@ def network_signals(
         strengths.groupBy(F.col("dst").alias("person_id"), F.col("network"))
         .agg(
             F.sum(F.col("strength") * F.col("quality")).alias("signal"),
-            # One row per (src, dst, network) (decayed_pair_networks groups by them; every later
+            # One row per (src, dst, network) (the window's pairs are grouped by them; every later
             # join is one row per src or per pair): counting rows counts distinct reactors,
             # without the extra shuffle of a distinct aggregation.
             F.count(F.lit(1)).alias("reactors"),

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pyspark.sql import DataFrame, Window
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from transforms.calibration import calibrated
@@ -68,6 +68,55 @@ def graph_terms(audience_rows: DataFrame) -> DataFrame:
     )
 
 
+def _person_inputs(
+    ranks: DataFrame,
+    signals: DataFrame,
+    prior: DataFrame,
+    accounts: DataFrame,
+    days: DataFrame,
+    graph: DataFrame,
+    score_date: dt.date,
+) -> DataFrame:
+    """One row per ranked person: rank, reaction evidence, offline prior, audience, active days
+    (0 where absent) and the follower-graph terms (null where absent)."""
+    evidence = signals.groupBy(F.col("person_id")).agg(
+        F.sum(F.col("signal")).alias("reaction_signal"),
+        F.sum(F.col("reactions")).alias("trusted_reactions"),
+        # Signals written before the recency sums existed read as null: no recency evidence.
+        *[F.sum(F.coalesce(F.col(c), F.lit(0.0))).alias(c) for c in RECENCY_COLUMNS],
+    )
+    return (
+        ranks.select(F.col("person_id"), F.col("rank"))
+        .join(evidence, on="person_id", how="left")
+        .join(prior.select(F.col("person_id"), F.col("offline")), on="person_id", how="left")
+        .join(audience(accounts, score_date), on="person_id", how="left")
+        .join(days.select(F.col("person_id"), F.col("active_days")), on="person_id", how="left")
+        .fillna(0.0)
+        .join(graph, on="person_id", how="left")  # after fillna: absent graph terms stay null
+    )
+
+
+def _terms(people_count: int, decayed_days: float, cfg) -> dict[str, Column]:
+    """Each component's term before its weight (the formulas of conf/base.yaml `score`)."""
+    followers = F.least(
+        F.col("followers") * F.coalesce(F.col("quality_factor"), F.lit(1.0)),
+        F.lit(float(cfg.followers_per_reactor)) * (F.col("reaction_signal") + F.lit(1.0)),
+    )
+    posts = F.col("posts_per_day") * F.lit(float(decayed_days))
+    ratio = F.log((followers + F.lit(1.0)) / (F.col("following") + F.lit(1.0)))
+    return {
+        "influence": F.log(F.col("rank") * F.lit(float(people_count))),
+        "reactions": F.log1p(F.col("reaction_signal")),
+        "engagement_rate": F.log1p(F.col("trusted_reactions") / (posts + F.lit(1.0))),
+        "offline": F.col("offline"),
+        "audience": F.log1p(followers),
+        "ratio": F.least(F.greatest(ratio, F.lit(0.0)), F.lit(float(cfg.max_log_ratio))),
+        **{name: F.log1p(F.col(name)) for name in RECENCY_COLUMNS},
+        "active_days": F.log1p(F.col("active_days")),
+        **{name: F.col(name) for name in GRAPH_COMPONENTS},
+    }
+
+
 def raw_scores(
     ranks: DataFrame,
     signals: DataFrame,
@@ -90,42 +139,8 @@ def raw_scores(
     cfg: the score settings (ScoreConfig: followers_per_reactor, max_log_ratio,
     min_reaction_signal).
     """
-    evidence = signals.groupBy(F.col("person_id")).agg(
-        F.sum(F.col("signal")).alias("reaction_signal"),
-        F.sum(F.col("reactions")).alias("trusted_reactions"),
-        # Signals written before the recency sums existed read as null: no recency evidence.
-        *[F.sum(F.coalesce(F.col(c), F.lit(0.0))).alias(c) for c in RECENCY_COLUMNS],
-    )
-    joined = (
-        ranks.select(F.col("person_id"), F.col("rank"))
-        .join(evidence, on="person_id", how="left")
-        .join(prior.select(F.col("person_id"), F.col("offline")), on="person_id", how="left")
-        .join(audience(accounts, score_date), on="person_id", how="left")
-        .join(days.select(F.col("person_id"), F.col("active_days")), on="person_id", how="left")
-        .fillna(0.0)
-        .join(graph, on="person_id", how="left")  # after fillna: absent graph terms stay null
-    )
-    followers = F.least(
-        F.col("followers") * F.coalesce(F.col("quality_factor"), F.lit(1.0)),
-        F.lit(float(cfg.followers_per_reactor)) * (F.col("reaction_signal") + F.lit(1.0)),
-    )
-    posts = F.col("posts_per_day") * F.lit(float(decayed_days))
-    terms = {
-        "influence": F.log(F.col("rank") * F.lit(float(people_count))),
-        "reactions": F.log1p(F.col("reaction_signal")),
-        "engagement_rate": F.log1p(F.col("trusted_reactions") / (posts + F.lit(1.0))),
-        "offline": F.col("offline"),
-        "audience": F.log1p(followers),
-        "ratio": F.least(
-            F.greatest(
-                F.log((followers + F.lit(1.0)) / (F.col("following") + F.lit(1.0))), F.lit(0.0)
-            ),
-            F.lit(float(cfg.max_log_ratio)),
-        ),
-        **{name: F.log1p(F.col(name)) for name in RECENCY_COLUMNS},
-        "active_days": F.log1p(F.col("active_days")),
-        **{name: F.col(name) for name in GRAPH_COMPONENTS},
-    }
+    joined = _person_inputs(ranks, signals, prior, accounts, days, graph, score_date)
+    terms = _terms(people_count, decayed_days, cfg)
     components = [(F.lit(float(weights[name])) * terms[name]).alias(name) for name in COMPONENTS]
     with_terms = joined.select(F.col("person_id"), F.col("reaction_signal"), *components)
     return with_terms.select(

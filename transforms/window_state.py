@@ -13,7 +13,7 @@ days for the sums. The gaming defences are not linear (a target's caps depend on
 its whole window, which move every day), but they damp few of a target's days: the damped sums
 are the whole sums less what the caps take on those days, read back from the daily pairs of the
 damped target-days only (bursts.damped_days, with_defences). The result equals
-edges.decayed_pair_networks over the whole window up to float rounding
+the window recomputed from every daily pair (tests/window_oracle.py) up to float rounding
 (tests/test_window_state.py). docs/SCORING.md §4 has the stage's side: when a kept state may be
 used, and what makes it stale.
 """
@@ -150,7 +150,7 @@ def with_defences(
     networks: dict[str, dict[str, float]],
     suspects: tuple[tuple[float, float], tuple[float, float]] | None = None,
 ) -> DataFrame:
-    """The window's pairs as edges.decayed_pair_networks gives them, from the window's `sums`:
+    """The window's pairs as recomputing the window gives them, from the window's `sums`:
     each pair's damped sums are its whole sums less what the defences took on the days they damp
     (`damped`: bursts.damped_days rows, with the day's burst_factor and allowed_crowd). Only the
     pairs of those target-days are read back from `daily_pairs` (the window's): raw = raw_given

@@ -10,7 +10,7 @@ from pyspark.sql import functions as F
 
 from jobs.context import RunContext, StageReport
 from transforms.edges import LEAK_ID
-from transforms.pagerank.blocked import blocked_pagerank
+from transforms.pagerank.blocked import blocked_pagerank, default_blocks, parallelism
 from transforms.pagerank.reference import personalized_pagerank
 from transforms.pagerank.single import single_machine_pagerank
 
@@ -65,15 +65,13 @@ def run_pagerank(graph, prior, cfg, initial=None):
         # One count decides: a graph this small is faster on the driver than in any job.
         n_edges = graph.count()
         engine = "single" if n_edges <= cfg.single_max_edges else "blocked"
-    common = dict(alpha=cfg.alpha, tol=cfg.tol, max_iter=cfg.max_iter, initial=initial)
     if engine == "single":
-        result = single_machine_pagerank(graph, prior, **common)
-    elif engine == "blocked":
-        result = blocked_pagerank(
-            graph, prior, checkpoint_every=cfg.checkpoint_every, blocks=cfg.blocks, **common
-        )
-    else:
-        result = personalized_pagerank(
-            graph, prior, checkpoint_every=cfg.checkpoint_every, **common
-        )
-    return result, engine, n_edges
+        return single_machine_pagerank(graph, prior, cfg.params, initial=initial), engine, n_edges
+    common = dict(checkpoint_every=cfg.checkpoint_every, initial=initial)
+    if engine == "reference":
+        return personalized_pagerank(graph, prior, cfg.params, **common), engine, n_edges
+    blocks = cfg.blocks
+    if blocks is None:
+        n_edges = graph.count() if n_edges is None else n_edges
+        blocks = default_blocks(n_edges, parallelism(graph.sparkSession), cfg.block_edges)
+    return blocked_pagerank(graph, prior, cfg.params, blocks=blocks, **common), engine, n_edges

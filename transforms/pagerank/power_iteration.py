@@ -17,7 +17,7 @@ import logging
 import numpy as np
 import scipy.sparse as sp
 
-from transforms.pagerank.result import validate_params
+from transforms.pagerank.result import PageRankParams
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +69,7 @@ def pagerank_arrays(
     weight: np.ndarray,
     n: int,
     prior: np.ndarray,
-    alpha: float = 0.85,
-    tol: float = 1e-10,
-    max_iter: int = 100,
+    params: PageRankParams,
     initial: np.ndarray | None = None,
     history: list[float] | None = None,
 ) -> tuple[np.ndarray, int, bool]:
@@ -81,7 +79,7 @@ def pagerank_arrays(
     length n, any scale, NaN for vertices it does not know (they start at their prior mass).
     history: when given, receives the L1 change of each iteration.
     """
-    validate_params(alpha, tol, max_iter)
+    alpha, tol, max_iter = params.alpha, params.tol, params.max_iter
     if n == 0:
         return np.zeros(0), 0, True
     p = normalize_vector(np.asarray(prior, dtype=np.float64))

@@ -29,10 +29,11 @@ from pyspark.sql import functions as F
 
 from transforms.pagerank.result import (
     LEVEL,
+    PageRankParams,
     PageRankResult,
+    check_checkpoint_every,
     checkpoint,
     has_checkpoint_dir,
-    validate_params,
 )
 
 log = logging.getLogger(__name__)
@@ -165,14 +166,71 @@ def _cut(df: DataFrame, key: str, num_partitions: int, reliable: bool) -> DataFr
     return laid_out.persist(LEVEL)
 
 
+@dataclass(frozen=True)
+class _Graph:
+    """The cached iteration inputs: transition links by src, vertices by person_id."""
+
+    links: DataFrame
+    vertices: DataFrame
+    n_vertices: int
+    n_edges: int
+    dangling_mass: float  # of the start vector
+    partitions: int
+    reliable: bool  # checkpoints to the checkpoint dir, else local ones
+
+
+def _prepare(
+    edges: DataFrame, prior: DataFrame, initial: DataFrame | None, partitions: int
+) -> _Graph:
+    """The links and the vertex table (with the start vector), laid out and cached; counted."""
+    reliable = has_checkpoint_dir(edges)
+    base = normalize_prior(prior).persist(LEVEL)
+    links = _cut(_transition_links(edges, base), "src", partitions, reliable)
+    vertices = _cut(_vertex_table(base, links, initial), "person_id", partitions, reliable)
+    edge_count = links.count()
+    dangling_rank = F.sum(F.when(F.col("dangling"), F.col("rank")))
+    counts = vertices.agg(F.count(F.lit(1)).alias("n"), dangling_rank.alias("dm")).first()
+    assert counts is not None
+    base.unpersist()
+    n_vertices, dangling_mass = int(counts["n"]), float(counts["dm"] or 0.0)
+    return _Graph(links, vertices, n_vertices, edge_count, dangling_mass, partitions, reliable)
+
+
+def _iterate(
+    graph: _Graph, params: PageRankParams, checkpoint_every: int
+) -> tuple[_Iterate, list[float], bool]:
+    """Power iterations until converged or max_iter: (last iterate, L1 changes, converged)."""
+    alpha, threshold = params.alpha, graph.n_vertices * params.tol
+    current, history, dangling_mass = _Iterate(None), [], graph.dangling_mass
+    converged = graph.n_vertices == 0  # nothing to rank is a fixed point already
+    while not converged and len(history) < params.max_iter:
+        tick = time.monotonic()
+        inflow = _propagate(graph.links, _ranks(graph.vertices, current, alpha))
+        if (len(history) + 1) % checkpoint_every == 0:
+            inflow = _cut(inflow, "person_id", graph.partitions, graph.reliable)
+        else:
+            inflow = inflow.persist(LEVEL)
+        following = _Iterate(inflow, alpha * dangling_mass + (1.0 - alpha))
+        l1_change, dangling_mass = _measure(graph.vertices, current, following, alpha)
+        # Only now is the new inflow materialised, so the previous one may go.
+        if current.inflow is not None:
+            current.inflow.unpersist()
+        current = following
+        history.append(l1_change)
+        converged = l1_change < threshold
+        log.info(
+            "pagerank iteration %d: l1 change %.3e (threshold %.3e), dangling mass %.4f, %.2fs",
+            len(history), l1_change, threshold, dangling_mass, time.monotonic() - tick,
+        )  # fmt: skip
+    return current, history, converged
+
+
 def personalized_pagerank(
     edges: DataFrame,
     prior: DataFrame,
+    params: PageRankParams,
     *,
-    alpha: float = 0.85,
-    tol: float = 1e-10,
-    max_iter: int = 100,
-    checkpoint_every: int = 5,
+    checkpoint_every: int,
     initial: DataFrame | None = None,
     num_partitions: int | None = None,
 ) -> PageRankResult:
@@ -188,64 +246,27 @@ def personalized_pagerank(
     num_partitions: partitions of the cached edges and vertices (default:
     spark.sql.shuffle.partitions, which the inflow's aggregation uses too, so that it lines up).
     """
-    validate_params(alpha, tol, max_iter)
-    if checkpoint_every < 1:
-        raise ValueError(f"checkpoint_every must be >= 1, got {checkpoint_every}")
+    check_checkpoint_every(checkpoint_every)
     if num_partitions is None:
         num_partitions = int(edges.sparkSession.conf.get("spark.sql.shuffle.partitions") or 200)
-    reliable = has_checkpoint_dir(edges)
     started = time.monotonic()
-
-    base = normalize_prior(prior).persist(LEVEL)
-    links = _cut(_transition_links(edges, base), "src", num_partitions, reliable)
-    vertices = _cut(_vertex_table(base, links, initial), "person_id", num_partitions, reliable)
-    edge_count = links.count()
-    dangling_rank = F.sum(F.when(F.col("dangling"), F.col("rank")))
-    counts = vertices.agg(F.count(F.lit(1)).alias("n"), dangling_rank.alias("dm")).first()
-    assert counts is not None
-    base.unpersist()
-    n_vertices, dangling_mass = int(counts["n"]), float(counts["dm"] or 0.0)
+    graph = _prepare(edges, prior, initial, num_partitions)
     log.info(
         "pagerank: %d vertices, %d edges, alpha=%s, tol=%s, max_iter=%d, %s checkpoints every %d",
-        n_vertices, edge_count, alpha, tol, max_iter,
-        "reliable" if reliable else "local", checkpoint_every,
+        graph.n_vertices, graph.n_edges, params.alpha, params.tol, params.max_iter,
+        "reliable" if graph.reliable else "local", checkpoint_every,
     )  # fmt: skip
-
-    current = _Iterate(None)
-    history: list[float] = []
-    converged = n_vertices == 0  # nothing to rank is a fixed point already
-    iterations = 0
-    while not converged and iterations < max_iter:
-        iterations += 1
-        tick = time.monotonic()
-        inflow = _propagate(links, _ranks(vertices, current, alpha))
-        if iterations % checkpoint_every == 0:
-            inflow = _cut(inflow, "person_id", num_partitions, reliable)
-        else:
-            inflow = inflow.persist(LEVEL)
-        following = _Iterate(inflow, alpha * dangling_mass + (1.0 - alpha))
-        l1_change, dangling_mass = _measure(vertices, current, following, alpha)
-        # Only now is the new inflow materialised, so the previous one may go.
-        if current.inflow is not None:
-            current.inflow.unpersist()
-        current = following
-        history.append(l1_change)
-        converged = l1_change < n_vertices * tol
-        log.info(
-            "pagerank iteration %d: l1 change %.3e (threshold %.3e), dangling mass %.4f, %.2fs",
-            iterations, l1_change, n_vertices * tol, dangling_mass, time.monotonic() - tick,
-        )  # fmt: skip
-
+    current, history, converged = _iterate(graph, params, checkpoint_every)
     # The result gets its own checkpoint, so it does not lean on the caches released below.
-    ranks = checkpoint(_ranks(vertices, current, alpha).select("person_id", "rank"), reliable)
-    for cached in (current.inflow, vertices, links):
+    final = _ranks(graph.vertices, current, params.alpha).select("person_id", "rank")
+    ranks = checkpoint(final, graph.reliable)
+    for cached in (current.inflow, graph.vertices, graph.links):
         if cached is not None:
             cached.unpersist()
     l1_last = history[-1] if history else 0.0
-    log_result = log.info if converged else log.warning
-    log_result(
+    (log.info if converged else log.warning)(
         "pagerank %s after %d iterations (l1 change %.3e) in %.1fs",
-        "converged" if converged else "did not converge", iterations, l1_last,
+        "converged" if converged else "did not converge", len(history), l1_last,
         time.monotonic() - started,
     )  # fmt: skip
-    return PageRankResult(ranks, iterations, converged, l1_last, history)
+    return PageRankResult(ranks, len(history), converged, l1_last, history)

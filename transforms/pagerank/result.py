@@ -1,4 +1,4 @@
-"""What every PageRank engine shares: its result type, the parameter check, checkpoints."""
+"""What every PageRank engine shares: its parameters, its result type, checkpoints."""
 
 from __future__ import annotations
 
@@ -24,14 +24,32 @@ class PageRankResult:
     history: list[float] = field(default_factory=list)  # L1 change per iteration
 
 
-def validate_params(alpha: float, tol: float, max_iter: int) -> None:
-    """Reject parameters outside the algorithm's domain (the same for every engine)."""
-    if not 0.0 <= alpha <= 1.0:
-        raise ValueError(f"alpha must be in [0, 1], got {alpha}")
-    if tol < 0.0:
-        raise ValueError(f"tol must be >= 0, got {tol}")
-    if max_iter < 1:
-        raise ValueError(f"max_iter must be >= 1, got {max_iter}")
+@dataclass(frozen=True)
+class PageRankParams:
+    """The iteration's settings, the same for every engine (conf/base.yaml `propagation`).
+
+    alpha: damping, the probability to follow an edge rather than teleport; tol: the iteration
+    stops once the L1 change of the ranks is below tol * vertices; max_iter: it stops there
+    otherwise (reported, not raised). Values outside the algorithm's domain raise ValueError.
+    """
+
+    alpha: float
+    tol: float
+    max_iter: int
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.alpha <= 1.0:
+            raise ValueError(f"alpha must be in [0, 1], got {self.alpha}")
+        if self.tol < 0.0:
+            raise ValueError(f"tol must be >= 0, got {self.tol}")
+        if self.max_iter < 1:
+            raise ValueError(f"max_iter must be >= 1, got {self.max_iter}")
+
+
+def check_checkpoint_every(checkpoint_every: int) -> None:
+    """The distributed engines' checkpoint interval, in iterations."""
+    if checkpoint_every < 1:
+        raise ValueError(f"checkpoint_every must be >= 1, got {checkpoint_every}")
 
 
 def has_checkpoint_dir(df: DataFrame) -> bool:

@@ -20,7 +20,7 @@ from pyspark.sql import DataFrame
 
 from transforms.pagerank.inputs import typed_edges, typed_vertices
 from transforms.pagerank.power_iteration import pagerank_arrays
-from transforms.pagerank.result import PageRankResult, validate_params
+from transforms.pagerank.result import PageRankParams, PageRankResult
 
 log = logging.getLogger(__name__)
 
@@ -35,15 +35,12 @@ def _column(table: pa.Table, name: str, dtype) -> np.ndarray:
 def single_machine_pagerank(
     edges: DataFrame,
     prior: DataFrame,
+    params: PageRankParams,
     *,
-    alpha: float = 0.85,
-    tol: float = 1e-10,
-    max_iter: int = 100,
     initial: DataFrame | None = None,
 ) -> PageRankResult:
     """Weighted personalized PageRank of the vertices of `prior` over `edges`, computed on the
     driver: the contract and results of transforms.pagerank.reference.personalized_pagerank."""
-    validate_params(alpha, tol, max_iter)
     started = time.perf_counter()
     vertices = typed_vertices(prior, "prior").toArrow()
     ids = _column(vertices, "person_id", np.int64)
@@ -67,7 +64,7 @@ def single_machine_pagerank(
     history: list[float] = []
     ranks, iterations, converged = pagerank_arrays(
         src, dst, _column(graph, "weight", np.float64), ids.size, priors,
-        alpha=alpha, tol=tol, max_iter=max_iter, initial=warm, history=history,
+        params, initial=warm, history=history,
     )  # fmt: skip
     frame = edges.sparkSession.createDataFrame(pa.table([ids, ranks], schema=RANKS))
     log.info(
