@@ -171,6 +171,13 @@ def add_erase(commands) -> None:
     )
 
 
+def add_date_range(parser: argparse.ArgumentParser) -> None:
+    """--from, --to and --every: the score dates a backtest or a fit goes through."""
+    parser.add_argument("--from", type=date_arg, required=True, dest="first", help="first date")
+    parser.add_argument("--to", type=date_arg, required=True, dest="last", help="last date")
+    parser.add_argument("--every", type=int, default=1, help="days between score dates")
+
+
 def add_backtest(commands) -> None:
     parser = commands.add_parser(
         "backtest",
@@ -183,9 +190,7 @@ def add_backtest(commands) -> None:
         "printed as a table and written as JSON and a plot.",
     )
     add_common(parser, date=False)
-    parser.add_argument("--from", type=date_arg, required=True, dest="first", help="first date")
-    parser.add_argument("--to", type=date_arg, required=True, dest="last", help="last date")
-    parser.add_argument("--every", type=int, default=1, help="days between score dates")
+    add_date_range(parser)
     parser.add_argument(
         "--horizon", type=int, default=None,
         help="days after each date whose unique reactors are the label (default: "
@@ -212,9 +217,7 @@ def add_fit(commands) -> None:
         "on a range of dates; --write freezes them in conf/model/<version>.yaml",
     )
     add_common(parser, date=False)
-    parser.add_argument("--from", type=date_arg, required=True, dest="first", help="first date")
-    parser.add_argument("--to", type=date_arg, required=True, dest="last", help="last date")
-    parser.add_argument("--every", type=int, default=1, help="days between score dates")
+    add_date_range(parser)
     parser.add_argument("--horizon", type=int, default=None, help="label days after each date")
     parser.add_argument("--run", action="store_true", help="run the daily job for each date first")
     parser.add_argument(

@@ -209,6 +209,7 @@ class CalibrationConfig:
     target_scale: float
     target_floor: float
     max_score: float
+    report_tolerance: float  # points off a target the report still calls on target
 
     @property
     def target_quantiles(self) -> list[list[float]]:

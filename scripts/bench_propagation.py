@@ -38,6 +38,7 @@ if __package__ in (None, ""):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from jobs.config import load_config  # noqa: E402
+from scripts import bench_tables as tables  # noqa: E402
 from scripts import powerlaw_graph as plg  # noqa: E402
 from transforms.pagerank.blocked import blocked_pagerank, default_blocks  # noqa: E402
 from transforms.pagerank.power_iteration import pagerank_arrays  # noqa: E402
@@ -182,50 +183,7 @@ class Bench:
                 ratio_graphx_with_load=with_load / (out["graphx_s"] + out["graphx_load_s"]),
                 ratio_graphx_iterations=iterations and iterations / out["graphx_s"],
             )  # fmt: skip
-        self.print_table(graph, n_iter)
-
-    def print_table(self, graph: plg.Graph, n_iter: int) -> None:
-        out, gx = self.out, self.out.get("graphx_s")
-        print(f"\n{graph.n:,} vertices, {graph.m:,} edges, {n_iter} iterations each")
-        head = ("run", "wall s", "cores", "core-ns/edge-iter", "/graphx", "/scipy")
-        print("{:<16}{:>9}{:>6}{:>19}{:>9}{:>8}".format(*head))
-        for name, wall, cores in [
-            ("engine unit", out["engine_unit_s"], self.cores),
-            ("engine weighted", out["engine_weighted_s"], self.cores), ("graphx", gx, self.cores),
-            ("scipy unit", out["scipy_unit_s"], 1), ("scipy weighted", out["scipy_weighted_s"], 1),
-        ]:  # fmt: skip
-            ns = plg.core_ns(wall, cores, graph.m, n_iter)
-            out[f"ns_per_edge_iteration_{name.replace(' ', '_')}"] = ns
-            if wall is not None:
-                vs_gx = f"{wall / gx:.2f}" if gx else "-"
-                vs_scipy = wall / out["scipy_s"]
-                print(f"{name:<16}{wall:>9.2f}{cores:>6}{ns:>19.1f}{vs_gx:>9}{vs_scipy:>8.2f}")
-        print(
-            f"max |normalized rank - scipy|: unit {out['max_abs_diff_unit']:.3e}, "
-            f"weighted {out['max_abs_diff_weighted']:.3e}"
-        )
-        if out.get("ratio_graphx"):
-            print(
-                f"engine / graphx: {out['ratio_graphx']:.2f} (engine with setup, graphx without "
-                f"load), {out['ratio_graphx_with_load']:.2f} (both with input load: engine "
-                f"{out['engine_load_s']:.1f}s, graphx {out['graphx_load_s']:.1f}s), "
-                f"{out['ratio_graphx_iterations'] or 0:.2f} (engine iterations only)"
-            )
-        for tag in ("unit", "weighted"):
-            plg.print_timings(f"engine {tag}", out[f"engine_{tag}_timings"])
-            self.breakdown(tag)
-
-    def breakdown(self, tag: str) -> None:
-        """Mean seconds of an iteration: the numpy kernels (core-seconds over the cores), the
-        fixed cost of any iteration job (the tiny graph's), the rest: moving the vectors."""
-        timings, floor = self.out[f"engine_{tag}_timings"], self.out.get("floor_iteration_s")
-        if not timings or floor is None:
-            return
-        wall, kernel = np.mean(timings["iterations"]), np.mean(timings["kernel"]) / self.cores
-        parts = {"wall": wall, "kernels": kernel, "job_floor": floor}
-        parts["vectors_and_rest"] = wall - kernel - floor
-        self.out[f"iteration_breakdown_{tag}"] = parts
-        print("  iteration breakdown (s): " + ", ".join(f"{k} {v:.3f}" for k, v in parts.items()))
+        tables.print_table(self.out, graph, n_iter, self.cores)
 
     def warm_start(self, graph: plg.Graph) -> None:
         a, out = self.args, self.out
@@ -289,7 +247,7 @@ class Bench:
                 del graph
                 _, wall, _ = self.run(edges, prior, tol=0.0, max_iter=a.iterations)
                 edges.unpersist(), prior.unpersist()
-            ns = plg.core_ns(wall, self.cores, m, a.iterations)
+            ns = tables.core_ns(wall, self.cores, m, a.iterations)
             points.append({"edges": m, "engine_s": wall, "ns_per_edge_iteration": ns})
             print(f"scaling (weighted engine): {m:>11,} edges {wall:8.2f}s {ns:8.1f} core-ns/e-i")
         x, y = np.log([p["edges"] for p in points]), np.log([p["engine_s"] for p in points])
@@ -330,7 +288,7 @@ def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> di
         del graph
         if args.scaling:
             bench.scaling([int(float(s)) for s in args.scaling_edges.split(",")])
-        result = plg.plain(bench.out)
+        result = tables.plain(bench.out)
         if args.json:
             Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
         return result

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -61,12 +60,6 @@ def start(config: SwayConfig, port: int, log: Path) -> subprocess.Popen:
             raise RuntimeError(f"the Spark Connect server did not start: {tail}")
         time.sleep(0.5)
     return server
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("localhost", 0))
-        return int(probe.getsockname()[1])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -243,38 +243,3 @@ def graphx_agreement(graphx: np.ndarray, ours: np.ndarray) -> dict[str, float]:
 def normalized_diff(got: np.ndarray, want: np.ndarray) -> float:
     """max |got / sum(got) - want| (NaN where got has no rank: reported as missing)."""
     return float(np.nanmax(np.abs(got / np.nansum(got) - want)))
-
-
-def core_ns(wall: float | None, cores: int, edges: int, iterations: int) -> float | None:
-    """Core time per edge-iteration in nanoseconds."""
-    return None if wall is None else wall * cores / (edges * max(iterations, 1)) * 1e9
-
-
-def print_timings(title: str, timings: dict | None, indent: str = "  ") -> None:
-    """The engine's per-phase breakdown; lists (per-iteration times) summarised and listed."""
-    if not timings:
-        return
-    print(f"{title} phases (s):")
-    for key, value in timings.items():
-        numbers = isinstance(value, list | tuple) and all(isinstance(v, int | float) for v in value)
-        if isinstance(value, dict):
-            print_timings(f"{indent}{key}", value, indent + "  ")
-        elif numbers and value:
-            v = np.asarray(value, dtype=float)
-            listed = " ".join(f"{x:.2f}" for x in v)
-            print(
-                f"{indent}{key}: {v.size} x, sum {v.sum():.2f}, mean {v.mean():.3f}, "
-                f"min {v.min():.3f}, max {v.max():.3f}: {listed}"
-            )
-        elif isinstance(value, float):
-            print(f"{indent}{key}: {value:.3f}")
-        else:
-            print(f"{indent}{key}: {value}")
-
-
-def plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return value.item() if isinstance(value, np.generic) else value

@@ -1,6 +1,6 @@
 """The sample input tables as Arrow: one builder per table (people, accounts, follows,
 interactions) turning the numpy world of scripts/sample_world.py into rows with the Arrow schemas
-derived from transforms/schemas.py. scripts/generate.py writes them to the lake.
+derived from transforms/schemas/. scripts/generate.py writes them to the lake.
 """
 
 from __future__ import annotations

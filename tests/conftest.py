@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import socket
 import sys
 
 import pytest
@@ -93,7 +94,7 @@ def evaluated(spark, tmp_path_factory):
 def connect_server(tmp_path_factory):
     """A local Spark Connect server with Delta (scripts/connect_server.py); its sc:// address."""
     from jobs.config import load_config
-    from scripts.connect_server import free_port, start
+    from scripts.connect_server import start
 
     folder = tmp_path_factory.mktemp("connect")
     config = load_config(
@@ -104,7 +105,9 @@ def connect_server(tmp_path_factory):
             'spark.conf={"spark.driver.memory": "1g"}',
         ],
     )
-    port = free_port()
+    with socket.socket() as probe:  # a port no other server listens on
+        probe.bind(("localhost", 0))
+        port = int(probe.getsockname()[1])
     server = start(config, port, folder / "server.log")
     yield f"sc://localhost:{port}"
     server.terminate()

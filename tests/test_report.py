@@ -34,11 +34,14 @@ def test_quantile_matches_linear_interpolation():
     histogram = sorted({v: values.count(v) for v in values}.items())
     for p in (0.0, 0.1, 0.5, 0.95, 0.99, 1.0):
         assert quantile(histogram, p) == pytest.approx(np.percentile(values, 100 * p))
-    dist = distribution(histogram, [[0.0, 14.0], [0.5, 41.0], [0.95, 63.0], [0.99, 77.0]])
+    targets = [[0.0, 14.0], [0.5, 41.0], [0.95, 63.0], [0.99, 77.0]]
+    dist = distribution(histogram, targets, 2.0)
     assert dist["active"] == 10 and dist["max"] == 99.0
     assert dist["mean"] == pytest.approx(sum(values) / 10)
     assert [r["figure"] for r in dist["rows"]] == ["mean", "p95", "p99", "max"]
     assert dist["rows"][-1]["ok"] is True
+    # The mean (20.1) is 20.6 points off its target: off within 2 points, on within 30.
+    assert not dist["rows"][0]["ok"] and distribution(histogram, targets, 30.0)["rows"][0]["ok"]
 
 
 def test_target_density_integrates_to_one():
@@ -127,7 +130,7 @@ def test_report_is_one_self_contained_file(report, lake_run):
         .agg(F.percentile("score", 0.95).alias("p95"), F.max("score").alias("max"))
         .first()
     )
-    dist = distribution(score_histogram(scores), [[0.0, 14.0], [1.0, 99.0]])
+    dist = distribution(score_histogram(scores), [[0.0, 14.0], [1.0, 99.0]], 2.0)
     assert dist["p95"] == pytest.approx(stats.p95) and dist["max"] == stats.max
     assert f"{stats.p95:.2f}" in html
     assert "Spearman vs planted" in html and ">0.930<" in html and ">0.880<" in html

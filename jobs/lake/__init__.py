@@ -1,6 +1,6 @@
 """The table layer: every Delta table of the lake behind `Lake`, and the lake's writer lease.
 
-- `table.py`: `Lake`, reads and writes conformed to the table specs (transforms/schemas.py);
+- `table.py`: `Lake`, reads and writes conformed to the table specs (transforms/schemas/);
 - `delta.py`: the Delta operations, in DataFrame and SQL calls that also run over Spark Connect;
 - `lease.py`: one writing run per lake at a time, and the clean-up after a killed one;
 - `errors.py`: the typed errors.

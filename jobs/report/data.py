@@ -20,8 +20,6 @@ from jobs.lake import Lake
 from jobs.manifest import attempts
 from transforms.calibration import target_mean, target_score
 
-TOLERANCE = 2.0  # the calibration targets: mean, p95 and p99 within +-2 points
-
 
 def _day_if_any(lake: Lake, table: str, date: dt.date) -> DataFrame | None:
     """The table's rows of the day; None when the table does not exist yet (a partial lake)."""
@@ -98,8 +96,11 @@ def quantile(histogram: list[tuple[float, int]], p: float) -> float:
     return values[low] + (values[high] - values[low]) * (position - low)
 
 
-def distribution(histogram: list[tuple[float, int]], target_quantiles) -> dict[str, Any]:
-    """Mean, p95, p99 and max of the active population against the calibration targets."""
+def distribution(
+    histogram: list[tuple[float, int]], target_quantiles, tolerance: float
+) -> dict[str, Any]:
+    """Mean, p95, p99 and max of the active population against the calibration targets, each
+    on target within `tolerance` points (calibration.report_tolerance)."""
     p95_target, p99_target = target_score([0.95, 0.99], target_quantiles)
     targets = {"mean": target_mean(target_quantiles), "p95": p95_target, "p99": p99_target}
     active = sum(n for _, n in histogram)
@@ -115,8 +116,8 @@ def distribution(histogram: list[tuple[float, int]], target_quantiles) -> dict[s
         {
             "figure": name,
             "value": figures[name],
-            "target": f"{targets[name]:.0f} ± {TOLERANCE:.0f}",
-            "ok": abs(figures[name] - targets[name]) <= TOLERANCE,
+            "target": f"{targets[name]:.0f} ± {tolerance:g}",
+            "ok": abs(figures[name] - targets[name]) <= tolerance,
         }
         for name in ("mean", "p95", "p99")
     ]
@@ -241,7 +242,9 @@ def gather(
     if data["has_scores"]:
         histogram = score_histogram(scores)
         data["histogram"] = histogram
-        data["distribution"] = distribution(histogram, quantiles)
+        data["distribution"] = distribution(
+            histogram, quantiles, config.calibration.report_tolerance
+        )
         data["top"] = top_people(scores, limit)
         data["movers"] = movers(scores, limit)
         data["networks"] = network_mix(scores)
