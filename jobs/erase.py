@@ -138,7 +138,7 @@ def _remove(ctx: RunContext, ids: list[int], vacuum: bool, report: ErasureReport
     # here must still remove the old files.
     for name in tables:
         yield f"vacuum {name}"
-        deleted = lake.vacuum(name, 0.0)
+        deleted = lake.vacuum(name, 0.0, changed=name in report.versions)
         if deleted is not None:
             report.files_deleted[name] = deleted
     # Propagation checkpoints of earlier (killed) runs hold ranks by person id.

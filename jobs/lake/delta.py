@@ -91,9 +91,9 @@ def local_log(spark: SparkSession, path: str) -> str | None:
 
 
 def log_history(log_dir: str, limit: int) -> list[dict[str, Any]] | None:
-    """The last `limit` commits (version, userMetadata) read from the log's JSON files, newest
-    first; None without a log. The same answer as DESCRIBE HISTORY, without a Spark command
-    (a tenth of a second each, hundreds per run)."""
+    """The last `limit` commits (version, userMetadata, operation, operationMetrics) read from
+    the log's JSON files, newest first; None without a log. The same answer as DESCRIBE
+    HISTORY, without a Spark command (a tenth of a second each, hundreds per run)."""
     try:
         names = os.listdir(log_dir)
     except FileNotFoundError:
@@ -105,7 +105,14 @@ def log_history(log_dir: str, limit: int) -> list[dict[str, Any]] | None:
             info = next(
                 (json.loads(line)["commitInfo"] for line in handle if '"commitInfo"' in line), {}
             )
-        rows.append({"version": version, "userMetadata": info.get("userMetadata")})
+        rows.append(
+            {
+                "version": version,
+                "userMetadata": info.get("userMetadata"),
+                "operation": info.get("operation"),
+                "operationMetrics": info.get("operationMetrics"),
+            }
+        )
     return rows or None
 
 
@@ -116,13 +123,14 @@ class DeltaTables:
         self.spark = spark
 
     def history(self, path: str, limit: int = 1) -> list[Any] | None:
-        """The last `limit` commits (version, userMetadata), newest first; None: no table."""
+        """The last `limit` commits (version, userMetadata, operation, operationMetrics), newest
+        first; None: no table."""
         log_dir = local_log(self.spark, path)
         if log_dir is not None:
             return log_history(log_dir, limit)
         try:
             rows = self.spark.sql(f"DESCRIBE HISTORY {quoted(path)} LIMIT {int(limit)}")
-            return rows.select("version", "userMetadata").collect()
+            return rows.select("version", "userMetadata", "operation", "operationMetrics").collect()
         except AnalysisException as exc:
             if any(word in str(exc) for word in MISSING):
                 return None
@@ -214,21 +222,27 @@ class DeltaTables:
             self.spark.sql(f"DELETE FROM {quoted(path)} WHERE {condition_sql}").collect()
         return self.version(path) or 0
 
-    def vacuum(self, path: str, retention_hours: float) -> int:
+    def vacuum(self, path: str, retention_hours: float, changed: bool = False) -> int:
         """VACUUM: delete the files the current version does not reference that were removed
         (or, never committed, written) more than retention_hours ago; the count deleted.
 
-        Delta refuses a retention under its safety limit (7 days) unless its check is off, so
-        it is switched off for the call: the callers hold the lake's writer lease, so no
-        concurrent writer has files in flight."""
+        A dry run first finds whether there is anything to delete, so that a rerun with nothing
+        to delete commits nothing. `changed`: the caller has just removed files from the table
+        (with retention 0 they are due), so the dry run is skipped and the count is the one
+        the VACUUM END commit records. Delta refuses a retention under its safety limit (7 days)
+        unless its check is off, so it is switched off for the call: the callers hold the
+        lake's writer lease, so no concurrent writer has files in flight."""
         before = self.spark.conf.get(RETENTION_CHECK, None)
         self.spark.conf.set(RETENTION_CHECK, "false")
         hours = f"RETAIN {float(retention_hours)} HOURS"
         try:
             with delta_errors(path):
+                if changed:
+                    self.spark.sql(f"VACUUM {quoted(path)} {hours}").collect()
+                    return self._vacuumed(path)
                 listed = self.spark.sql(f"VACUUM {quoted(path)} {hours} DRY RUN").collect()
                 # The dry run lists emptied partition folders (`col=value`) too: files only
-                # decide, so that a rerun with nothing to delete commits nothing.
+                # decide.
                 doomed = [r for r in listed if "=" not in r[0].rstrip("/").rsplit("/", 1)[-1]]
                 if doomed:
                     self.spark.sql(f"VACUUM {quoted(path)} {hours}").collect()
@@ -238,6 +252,14 @@ class DeltaTables:
             else:
                 self.spark.conf.set(RETENTION_CHECK, before)
         return len(doomed)
+
+    def _vacuumed(self, path: str) -> int:
+        """Files the last VACUUM deleted, from its VACUUM END commit (0 where Delta does not
+        log vacuums: spark.databricks.delta.vacuum.logging.enabled off)."""
+        last = (self.history(path, 1) or [{}])[0]
+        if last["operation"] != "VACUUM END":
+            return 0
+        return int((last["operationMetrics"] or {}).get("numDeletedFiles", 0))
 
     def partition_values(self, path: str, column: str, version: int | None) -> set[Any]:
         """A partition column's values in the snapshot (a scan of that column only: Parquet

@@ -220,14 +220,15 @@ class Lake:
         self.spec(name)
         return self._delta.delete_matching(self.path(name), source, condition_sql)
 
-    def vacuum(self, name: str, retention_hours: float) -> int | None:
+    def vacuum(self, name: str, retention_hours: float, changed: bool = False) -> int | None:
         """Delete the table's files that its current version does not reference and that were
         removed (or written and never committed) more than retention_hours ago; 0 (erasure):
-        old versions stop being readable. Files deleted (None: no table)."""
+        old versions stop being readable. `changed`: the caller just removed files, so some
+        are due (no dry run to find out). Files deleted (None: no table)."""
         self.spec(name)
         if not self.exists(name):
             return None
-        return self._delta.vacuum(self.path(name), retention_hours)
+        return self._delta.vacuum(self.path(name), retention_hours, changed)
 
     def partition_values(self, name: str, column: str, version: int | None = None) -> set[Any]:
         """The values a partition column takes in the table (at `version`); empty when the
