@@ -256,10 +256,10 @@ class DeltaTables:
     def _vacuumed(self, path: str) -> int:
         """Files the last VACUUM deleted, from its VACUUM END commit (0 where Delta does not
         log vacuums: spark.databricks.delta.vacuum.logging.enabled off)."""
-        last = (self.history(path, 1) or [{}])[0]
-        if last["operation"] != "VACUUM END":
+        rows = self.history(path, 1) or []
+        if not rows or rows[0]["operation"] != "VACUUM END":
             return 0
-        return int((last["operationMetrics"] or {}).get("numDeletedFiles", 0))
+        return int((rows[0]["operationMetrics"] or {}).get("numDeletedFiles", 0))
 
     def partition_values(self, path: str, column: str, version: int | None) -> set[Any]:
         """A partition column's values in the snapshot (a scan of that column only: Parquet
